@@ -1,0 +1,262 @@
+// Package format frames an object's content into records and decodes each
+// record into its raw fields, according to a log type's file format.
+//
+// Framing is cheap and done once (split step); decoding is per record
+// (parse step). A Record carries its 1-based number in the source object:
+// the line number for line formats, the ordinal for JSON records.
+package format
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+// Record is one framed record.
+type Record struct {
+	Num int    // line number (text, csv) or ordinal (json), 1-based
+	Raw []byte // the record as it appears in the source, trimmed
+	// Header is the csv header in force for this record (csv only).
+	Header string
+}
+
+// Framer yields records until io.EOF. Any other error is a *FrameError: the
+// rest of the object could not be framed.
+type Framer interface {
+	Next() (Record, error)
+}
+
+// FrameError says where framing stopped and why.
+type FrameError struct {
+	Num    int   // record or line number where the problem starts
+	Offset int64 // byte offset in the decompressed stream, when known
+	Err    error
+}
+
+func (e *FrameError) Error() string {
+	return fmt.Sprintf("record %d (byte %d): %v", e.Num, e.Offset, e.Err)
+}
+func (e *FrameError) Unwrap() error { return e.Err }
+
+// Decompress returns a reader of the object's content, gunzipping when the
+// content starts with the gzip magic. Plain text passes through.
+func Decompress(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip header: %w", err)
+		}
+		zr.Multistream(true)
+		return zr, nil
+	}
+	return br, nil
+}
+
+// NewFramer returns the framer for the definition's format over plain
+// (already decompressed) content.
+func NewFramer(def *logtype.Definition, r io.Reader) Framer {
+	switch def.Format {
+	case "json":
+		return newJSONFramer(r, def.RecordsField)
+	case "csv":
+		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), csv: true, marker: csvMarker(def)}
+	default:
+		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), skip: def.HeaderLines}
+	}
+}
+
+func csvMarker(def *logtype.Definition) string {
+	if def.HeaderMarker != "" {
+		return def.HeaderMarker
+	}
+	return ""
+}
+
+// lineFramer yields one record per non-empty line.
+type lineFramer struct {
+	r      *bufio.Reader
+	line   int
+	skip   int // header lines to skip (text)
+	csv    bool
+	marker string // first field that marks a csv header line
+	header string
+}
+
+func (f *lineFramer) Next() (Record, error) {
+	for {
+		b, err := f.r.ReadBytes('\n')
+		if len(b) == 0 && err != nil {
+			if err == io.EOF {
+				return Record{}, io.EOF
+			}
+			return Record{}, &FrameError{Num: f.line + 1, Err: err}
+		}
+		f.line++
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			continue
+		}
+		if f.line <= f.skip {
+			continue
+		}
+		if f.csv && f.isHeader(b) {
+			f.header = string(b)
+			continue
+		}
+		return Record{Num: f.line, Raw: b, Header: f.header}, nil
+	}
+}
+
+func (f *lineFramer) isHeader(b []byte) bool {
+	if f.marker != "" {
+		first, _, _ := bytes.Cut(b, []byte(" "))
+		return string(first) == f.marker
+	}
+	return f.header == "" // without a marker, the first line is the header
+}
+
+// jsonFramer yields JSON values (or the elements of their records field).
+type jsonFramer struct {
+	dec     *json.Decoder
+	field   string
+	pending []json.RawMessage
+	n       int
+}
+
+func newJSONFramer(r io.Reader, field string) *jsonFramer {
+	return &jsonFramer{dec: json.NewDecoder(r), field: field}
+}
+
+func (f *jsonFramer) Next() (Record, error) {
+	for len(f.pending) == 0 {
+		var v json.RawMessage
+		off := f.dec.InputOffset()
+		if err := f.dec.Decode(&v); err != nil {
+			if err == io.EOF {
+				return Record{}, io.EOF
+			}
+			return Record{}, &FrameError{Num: f.n + 1, Offset: off, Err: fmt.Errorf("invalid JSON: %w", err)}
+		}
+		if f.field == "" {
+			f.pending = append(f.pending, v)
+			break
+		}
+		var outer map[string]json.RawMessage
+		if err := json.Unmarshal(v, &outer); err != nil {
+			// Not an object: keep it as one record so decode dead-letters it
+			// with a precise reason instead of losing it.
+			f.pending = append(f.pending, v)
+			break
+		}
+		inner, ok := outer[f.field]
+		if !ok {
+			// A value without the records field (CloudTrail digest files,
+			// for instance) holds no records; count it as one record the
+			// decoder reports on.
+			f.pending = append(f.pending, v)
+			break
+		}
+		var recs []json.RawMessage
+		if err := json.Unmarshal(inner, &recs); err != nil {
+			return Record{}, &FrameError{Num: f.n + 1, Offset: off, Err: fmt.Errorf("field %q is not a list: %w", f.field, err)}
+		}
+		f.pending = append(f.pending, recs...)
+	}
+	v := f.pending[0]
+	f.pending = f.pending[1:]
+	f.n++
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, v); err != nil {
+		return Record{}, &FrameError{Num: f.n, Err: err}
+	}
+	return Record{Num: f.n, Raw: buf.Bytes()}, nil
+}
+
+// ErrNoRecordsField is returned by Decode for a JSON value that lacks the
+// log type's records field.
+var ErrNoRecordsField = errors.New("JSON value has no records field")
+
+// Decode turns one framed record into its raw fields.
+func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
+	switch def.Format {
+	case "json":
+		dec := json.NewDecoder(bytes.NewReader(rec.Raw))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("invalid JSON record: %w", err)
+		}
+		if m == nil {
+			return nil, errors.New("JSON record is not an object")
+		}
+		if def.RecordsField != "" {
+			if _, wrapped := m[def.RecordsField]; wrapped {
+				return nil, fmt.Errorf("field %q is not a list of records", def.RecordsField)
+			}
+			if def.RequiredField != "" {
+				if _, ok := m[def.RequiredField]; !ok {
+					return nil, fmt.Errorf("%w %q and no %q field", ErrNoRecordsField, def.RecordsField, def.RequiredField)
+				}
+			}
+		}
+		return m, nil
+	case "csv":
+		return decodeCSV(def, rec)
+	default:
+		if d := logtype.LookupDecoder(def.Decoder); d != nil {
+			return d(rec.Raw)
+		}
+		re := def.PatternRegexp()
+		m := re.FindSubmatchIndex(rec.Raw)
+		if m == nil || m[0] != 0 {
+			return nil, errors.New("line does not match the log type's pattern")
+		}
+		out := map[string]any{}
+		for i, name := range re.SubexpNames() {
+			if name == "" || m[2*i] < 0 {
+				continue
+			}
+			out[name] = string(rec.Raw[m[2*i]:m[2*i+1]])
+		}
+		return out, nil
+	}
+}
+
+func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
+	header := rec.Header
+	if header == "" {
+		header = def.DefaultHeader
+	}
+	if header == "" {
+		return nil, errors.New("no header line before this record")
+	}
+	names := splitFields(header, def.Delimiter)
+	vals := splitFields(string(rec.Raw), def.Delimiter)
+	if len(vals) != len(names) {
+		return nil, fmt.Errorf("%d fields, header names %d", len(vals), len(names))
+	}
+	out := make(map[string]any, len(names))
+	for i, n := range names {
+		out[strings.ReplaceAll(n, "-", "_")] = vals[i]
+	}
+	return out, nil
+}
+
+func splitFields(s, delim string) []string {
+	if delim == "" {
+		return strings.Fields(s)
+	}
+	return strings.Split(s, delim)
+}

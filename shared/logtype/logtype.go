@@ -1,0 +1,314 @@
+// Package logtype is the registry of log types: how each is recognised from
+// its S3 key, how its records are framed and decoded, how its timestamp is
+// found, how it maps to ECS and which index it lands in. Definitions are data
+// (YAML embedded by each log type package); a log type may add a small Go
+// transform for what a mapping cannot say.
+package logtype
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Definition describes one log type. Field names follow the YAML keys.
+type Definition struct {
+	Name string `yaml:"name"`
+	// Order decides detection precedence: lower first, then name. The
+	// built-in catalogue follows the reference's section order.
+	Order int `yaml:"order"`
+	// KeyPattern is an RE2 regex searched in the url-decoded S3 key.
+	KeyPattern string `yaml:"s3_key"`
+	// KeyIgnored, when it matches, skips the object with a recorded reason.
+	KeyIgnored string `yaml:"s3_key_ignored"`
+
+	// Format names the record framing: "json" (one or more JSON values,
+	// records optionally under RecordsField), "text" (one record per line,
+	// decoded by Pattern or by the Go decoder named in Decoder), "csv"
+	// (a header line naming the fields; Delimiter empty means whitespace).
+	Format       string `yaml:"format"`
+	RecordsField string `yaml:"json_records"`
+	Pattern      string `yaml:"pattern"`
+	Decoder      string `yaml:"decoder"`
+	Delimiter    string `yaml:"delimiter"`
+	HeaderLines  int    `yaml:"header_lines"`
+	// HeaderMarker is the first field of a csv header line; such a line may
+	// appear again mid-file (concatenated deliveries) and resets the header.
+	HeaderMarker string `yaml:"header_marker"`
+	// DefaultHeader applies to csv records that come before any header line.
+	DefaultHeader string `yaml:"default_header"`
+	// RequiredField marks a JSON value as a record when RecordsField is set
+	// but absent (e.g. a bare CloudTrail event instead of a log file).
+	RequiredField string `yaml:"required_field"`
+
+	Timestamp TimestampSpec `yaml:"timestamp"`
+	DocID     string        `yaml:"doc_id"`
+	// DocIDSuffix names a field whose value is appended to the id.
+	DocIDSuffix string    `yaml:"doc_id_suffix"`
+	Index       IndexSpec `yaml:"index"`
+
+	// ECS maps an ECS field to candidate source paths; the first present
+	// value wins.
+	ECS map[string][]string `yaml:"ecs"`
+	// ECSLists maps a list-typed ECS field (related.ip) to sources whose
+	// values are all collected, de-duplicated and sorted.
+	ECSLists map[string][]string `yaml:"ecs_lists"`
+	// Static sets constant ECS values.
+	Static map[string]any `yaml:"static"`
+
+	GeoIP        []string `yaml:"geoip"`
+	IOCIP        []string `yaml:"ioc_ip"`
+	IOCDomain    []string `yaml:"ioc_domain"`
+	UserAgent    string   `yaml:"user_agent"`
+	ClientIPXFF  []string `yaml:"clientip_xff"`
+	Transform    string   `yaml:"transform"`
+	ChunkRecords int      `yaml:"chunk_records"`
+	Description  string   `yaml:"description"`
+	SampleKey    string   `yaml:"sample_key"`
+
+	keyRe     *regexp.Regexp
+	ignoredRe *regexp.Regexp
+	patternRe *regexp.Regexp
+}
+
+// TimestampSpec says where the record time is and how it is written.
+type TimestampSpec struct {
+	// Keys are candidate dotted paths; the first present value is used.
+	Keys []string `yaml:"keys"`
+	// Formats are tried in order: "iso8601", "epoch" (seconds, ms or µs by
+	// magnitude) or a Go reference layout.
+	Formats []string `yaml:"formats"`
+	// TZ applies to naive timestamps, as "+09:00"; default UTC.
+	TZ string `yaml:"tz"`
+}
+
+// IndexSpec names the destination index and its rotation.
+type IndexSpec struct {
+	Name     string `yaml:"name"`
+	Rotation string `yaml:"rotation"` // daily, weekly, monthly (default), yearly, auto
+	Suffix   string `yaml:"suffix"`
+	// Time selects the rotation clock: "@timestamp" (default) or "event.ingested".
+	Time string `yaml:"time"`
+	TZ   string `yaml:"tz"`
+}
+
+// KeyRegexp returns the compiled key pattern.
+func (d *Definition) KeyRegexp() *regexp.Regexp { return d.keyRe }
+
+// IgnoredRegexp returns the compiled ignore pattern, or nil.
+func (d *Definition) IgnoredRegexp() *regexp.Regexp { return d.ignoredRe }
+
+// PatternRegexp returns the compiled record pattern, or nil.
+func (d *Definition) PatternRegexp() *regexp.Regexp { return d.patternRe }
+
+// Validate compiles the regexes and checks required fields, naming the entry
+// and the field in every error.
+func (d *Definition) Validate() error {
+	if d.Name == "" {
+		return fmt.Errorf("log type without a name")
+	}
+	fail := func(field, format string, a ...any) error {
+		return fmt.Errorf("log type %q: field %s: %s", d.Name, field, fmt.Sprintf(format, a...))
+	}
+	var err error
+	if d.KeyPattern == "" {
+		return fail("s3_key", "required")
+	}
+	if d.keyRe, err = regexp.Compile(d.KeyPattern); err != nil {
+		return fail("s3_key", "%v", err)
+	}
+	if d.KeyIgnored != "" {
+		if d.ignoredRe, err = regexp.Compile(d.KeyIgnored); err != nil {
+			return fail("s3_key_ignored", "%v", err)
+		}
+	}
+	switch d.Format {
+	case "json", "csv":
+	case "text":
+		if d.Pattern == "" && d.Decoder == "" {
+			return fail("pattern", "a text log type needs a pattern or a decoder")
+		}
+	case "":
+		return fail("format", "required")
+	default:
+		return fail("format", "unknown format %q", d.Format)
+	}
+	if d.Pattern != "" {
+		if d.patternRe, err = regexp.Compile(d.Pattern); err != nil {
+			return fail("pattern", "%v", err)
+		}
+	}
+	if d.Index.Name == "" {
+		return fail("index.name", "required")
+	}
+	switch d.Index.Rotation {
+	case "", "daily", "weekly", "monthly", "yearly", "auto":
+	default:
+		return fail("index.rotation", "unknown rotation %q", d.Index.Rotation)
+	}
+	switch d.Index.Time {
+	case "", "@timestamp", "event.ingested":
+	default:
+		return fail("index.time", "must be @timestamp or event.ingested")
+	}
+	for field, tz := range map[string]string{"index.tz": d.Index.TZ, "timestamp.tz": d.Timestamp.TZ} {
+		if _, err := ParseOffset(tz); err != nil {
+			return fail(field, "%v", err)
+		}
+	}
+	if d.Decoder != "" && LookupDecoder(d.Decoder) == nil {
+		return fail("decoder", "no decoder registered as %q", d.Decoder)
+	}
+	if d.Transform != "" && LookupTransform(d.Transform) == nil {
+		return fail("transform", "no transform registered as %q", d.Transform)
+	}
+	return nil
+}
+
+// ParseOffset parses "+HH:MM"/"-HH:MM"/"Z"/"" into a fixed zone.
+func ParseOffset(s string) (*time.Location, error) {
+	if s == "" || s == "Z" || s == "UTC" || s == "+00:00" {
+		return time.UTC, nil
+	}
+	t, err := time.Parse("-07:00", s)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q is not ±HH:MM", s)
+	}
+	_, off := t.Zone()
+	return time.FixedZone(s, off), nil
+}
+
+// Decoder turns one raw record into its raw fields. Text log types whose
+// shape a single regex cannot express (ALB's field generations) register one.
+type Decoder func(raw []byte) (map[string]any, error)
+
+// Transform adjusts a normalised document after ECS mapping (the reference's
+// sf_<type> scripts).
+type Transform func(d map[string]any) error
+
+var (
+	mu         sync.RWMutex
+	decoders   = map[string]Decoder{}
+	transforms = map[string]Transform{}
+	builtins   = map[string]*Definition{}
+)
+
+// RegisterDecoder makes a Go decoder available to definitions by name.
+func RegisterDecoder(name string, d Decoder) {
+	mu.Lock()
+	defer mu.Unlock()
+	decoders[name] = d
+}
+
+// RegisterTransform makes a Go transform available to definitions by name.
+func RegisterTransform(name string, t Transform) {
+	mu.Lock()
+	defer mu.Unlock()
+	transforms[name] = t
+}
+
+// LookupDecoder returns the decoder registered under name, or nil.
+func LookupDecoder(name string) Decoder {
+	mu.RLock()
+	defer mu.RUnlock()
+	return decoders[name]
+}
+
+// LookupTransform returns the transform registered under name, or nil.
+func LookupTransform(name string) Transform {
+	mu.RLock()
+	defer mu.RUnlock()
+	return transforms[name]
+}
+
+// RegisterYAML parses a built-in definition and adds it to the catalogue.
+// Log type packages call it from init with their embedded logtype.yaml; a
+// broken built-in is a programming error, so it panics.
+func RegisterYAML(src []byte) *Definition {
+	var d Definition
+	if err := yaml.Unmarshal(src, &d); err != nil {
+		panic(fmt.Sprintf("logtype: built-in definition: %v", err))
+	}
+	if err := d.Validate(); err != nil {
+		panic(fmt.Sprintf("logtype: built-in definition: %v", err))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	builtins[d.Name] = &d
+	return &d
+}
+
+// Registry is an ordered, immutable set of definitions used for detection.
+type Registry struct {
+	defs   []*Definition
+	byName map[string]*Definition
+}
+
+// Builtin returns a registry of every registered built-in definition.
+func Builtin() *Registry {
+	mu.RLock()
+	defs := make([]*Definition, 0, len(builtins))
+	for _, d := range builtins {
+		defs = append(defs, d)
+	}
+	mu.RUnlock()
+	return newRegistry(defs)
+}
+
+func newRegistry(defs []*Definition) *Registry {
+	sort.SliceStable(defs, func(i, j int) bool {
+		if defs[i].Order != defs[j].Order {
+			return defs[i].Order < defs[j].Order
+		}
+		return defs[i].Name < defs[j].Name
+	})
+	r := &Registry{defs: defs, byName: map[string]*Definition{}}
+	for _, d := range defs {
+		r.byName[d.Name] = d
+	}
+	return r
+}
+
+// WithOverrides returns a registry where the given definitions replace those
+// of the same name and new ones are added.
+func (r *Registry) WithOverrides(over []*Definition) (*Registry, error) {
+	merged := map[string]*Definition{}
+	for _, d := range r.defs {
+		merged[d.Name] = d
+	}
+	for _, d := range over {
+		if err := d.Validate(); err != nil {
+			return nil, err
+		}
+		merged[d.Name] = d
+	}
+	defs := make([]*Definition, 0, len(merged))
+	for _, d := range merged {
+		defs = append(defs, d)
+	}
+	return newRegistry(defs), nil
+}
+
+// Get returns the definition named name, or nil.
+func (r *Registry) Get(name string) *Definition { return r.byName[name] }
+
+// All returns the definitions in detection order.
+func (r *Registry) All() []*Definition { return append([]*Definition(nil), r.defs...) }
+
+// Detect returns the first definition whose key pattern is found in key.
+func (r *Registry) Detect(key string) *Definition {
+	if strings.HasSuffix(key, "/") {
+		return nil
+	}
+	for _, d := range r.defs {
+		if d.keyRe.MatchString(key) {
+			return d
+		}
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+// Package pipeline holds the ingest steps (split, parse, enrich, index) and
+// the JSON contracts between them. The Lambda handlers in functions/ and the
+// local runner in cmd/siem call the same code.
+//
+// State payloads never carry records: records travel as S3 objects
+// (chunks, document files) and the state carries references and counts.
+package pipeline
+
+// ObjectRef names an S3 object.
+type ObjectRef struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+}
+
+// SplitInput is the ingest state machine's input. It accepts the EventBridge
+// "Object Created" event as delivered (detail.bucket.name,
+// detail.object.key, detail.object.size) or a plain {bucket, key} for
+// backfills and manual starts. LogType forces a log type.
+type SplitInput struct {
+	Detail *struct {
+		Bucket struct {
+			Name string `json:"name"`
+		} `json:"bucket"`
+		Object struct {
+			Key  string `json:"key"`
+			Size *int64 `json:"size,omitempty"`
+		} `json:"object"`
+	} `json:"detail,omitempty"`
+	Bucket  string `json:"bucket,omitempty"`
+	Key     string `json:"key,omitempty"`
+	LogType string `json:"log_type,omitempty"`
+}
+
+// Chunk is one unit of parse work: either a whole source object (the inline
+// path) or a staged chunk file of framed records.
+type Chunk struct {
+	Source  ObjectRef `json:"source"`
+	LogType string    `json:"log_type"`
+	// Data is the object to read: the source itself when Staged is false.
+	Data   ObjectRef `json:"data"`
+	Staged bool      `json:"staged"`
+	Seq    int       `json:"seq"`
+	// Records is the number of framed records in a staged chunk (0 when the
+	// chunk is the whole source and was not framed by split).
+	Records int `json:"records"`
+}
+
+// Counts is the per-step accounting. The identity every step keeps is
+// RecordsIn == Indexed + DeadLettered + Skipped once indexing is done;
+// before that, Pending holds documents not yet indexed.
+type Counts struct {
+	RecordsIn    int `json:"records_in"`
+	Pending      int `json:"pending"`
+	Indexed      int `json:"indexed"`
+	DeadLettered int `json:"dead_lettered"`
+	Skipped      int `json:"skipped"`
+	// Reasons counts dead letters and skips by reason.
+	Reasons map[string]int `json:"reasons,omitempty"`
+}
+
+// SplitOutput tells the state machine what to do with the object.
+type SplitOutput struct {
+	Source     ObjectRef `json:"source"`
+	LogType    string    `json:"log_type,omitempty"`
+	Skipped    bool      `json:"skipped"`
+	SkipReason string    `json:"skip_reason,omitempty"`
+	ChunkCount int       `json:"chunk_count"`
+	// Chunk is set when ChunkCount == 1 (no Map run).
+	Chunk *Chunk `json:"chunk,omitempty"`
+	// Manifest is set when ChunkCount > 1: a JSON array of Chunk read by the
+	// Distributed Map's ItemReader.
+	Manifest *ObjectRef `json:"manifest,omitempty"`
+	Counts   Counts     `json:"counts"`
+}
+
+// StepOutput is what parse and enrich return and what enrich and index
+// take: the chunk, the staged document file, and the counts so far.
+type StepOutput struct {
+	Chunk  Chunk     `json:"chunk"`
+	Docs   ObjectRef `json:"docs"`
+	Counts Counts    `json:"counts"`
+}
+
+// ChunkFailure is the parse function's input from the state machine's Catch
+// when a chunk failed all retries: its records are dead-lettered whole so
+// nothing is lost.
+type ChunkFailure struct {
+	Chunk Chunk `json:"chunk"`
+	Error struct {
+		Error string `json:"Error"`
+		Cause string `json:"Cause"`
+	} `json:"error"`
+}
+
+// Summary is the index function's answer to {"summarize": [...]}: the
+// totals of a Map run.
+type Summary struct {
+	Source  ObjectRef `json:"source"`
+	LogType string    `json:"log_type"`
+	Chunks  int       `json:"chunks"`
+	Counts  Counts    `json:"counts"`
+}
+
+// ErrorRetryable is the error type name (Lambda errorType) the state
+// machine retries with backoff: throttling and transient failures.
+const ErrorRetryable = "RetryableError"
