@@ -194,12 +194,13 @@ func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 	case "json":
 		dec := json.NewDecoder(bytes.NewReader(rec.Raw))
 		dec.UseNumber()
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
+		var v any
+		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("invalid JSON record: %w", err)
 		}
-		if m == nil {
-			return nil, errors.New("JSON record is not an object")
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("JSON record is %s, not an object", jsonKind(v))
 		}
 		if def.RecordsField != "" {
 			if _, wrapped := m[def.RecordsField]; wrapped {
@@ -245,7 +246,7 @@ func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
 	names := splitFields(header, def.Delimiter)
 	vals := splitFields(string(rec.Raw), def.Delimiter)
 	if len(vals) != len(names) {
-		return nil, fmt.Errorf("%d fields, header names %d", len(vals), len(names))
+		return nil, fmt.Errorf("line has %d fields but its header names %d", len(vals), len(names))
 	}
 	out := make(map[string]any, len(names))
 	for i, n := range names {
@@ -259,4 +260,19 @@ func splitFields(s, delim string) []string {
 		return strings.Fields(s)
 	}
 	return strings.Split(s, delim)
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	case bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
 }

@@ -1,0 +1,149 @@
+// Package blob is the object storage the steps read and write: S3 in
+// Lambda, a directory on a laptop, memory in tests.
+package blob
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// ErrNotFound is returned (wrapped) when an object does not exist. It is
+// fs.ErrNotExist so callers may test either.
+var ErrNotFound = fs.ErrNotExist
+
+// Info describes an object.
+type Info struct {
+	Size int64
+}
+
+// Store is the object storage interface the steps need.
+type Store interface {
+	Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
+	Head(ctx context.Context, bucket, key string) (Info, error)
+	Put(ctx context.Context, bucket, key string, body []byte) error
+	List(ctx context.Context, bucket, prefix string) ([]string, error)
+}
+
+// Dir stores objects as files under Root/<bucket>/<key>.
+type Dir struct{ Root string }
+
+func (d Dir) path(bucket, key string) (string, error) {
+	p := filepath.Join(d.Root, bucket, filepath.FromSlash(key))
+	if !strings.HasPrefix(p, filepath.Clean(d.Root)+string(filepath.Separator)) {
+		return "", fmt.Errorf("key %q escapes the store root", key)
+	}
+	return p, nil
+}
+
+func (d Dir) Get(_ context.Context, bucket, key string) (io.ReadCloser, error) {
+	p, err := d.path(bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	return os.Open(p)
+}
+
+func (d Dir) Head(_ context.Context, bucket, key string) (Info, error) {
+	p, err := d.path(bucket, key)
+	if err != nil {
+		return Info{}, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Size: st.Size()}, nil
+}
+
+func (d Dir) Put(_ context.Context, bucket, key string, body []byte) error {
+	p, err := d.path(bucket, key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, body, 0o644)
+}
+
+func (d Dir) List(_ context.Context, bucket, prefix string) ([]string, error) {
+	base := filepath.Join(d.Root, bucket)
+	var keys []string
+	err := filepath.WalkDir(base, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if e.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(base, p)
+		k := filepath.ToSlash(rel)
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+		return nil
+	})
+	sort.Strings(keys)
+	return keys, err
+}
+
+// Memory is an in-memory store for tests.
+type Memory struct {
+	mu   sync.Mutex
+	objs map[string][]byte
+}
+
+// NewMemory returns an empty in-memory store.
+func NewMemory() *Memory { return &Memory{objs: map[string][]byte{}} }
+
+func (m *Memory) Get(_ context.Context, bucket, key string) (io.ReadCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.objs[bucket+"/"+key]
+	if !ok {
+		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, ErrNotFound)
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (m *Memory) Head(_ context.Context, bucket, key string) (Info, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.objs[bucket+"/"+key]
+	if !ok {
+		return Info{}, fmt.Errorf("s3://%s/%s: %w", bucket, key, ErrNotFound)
+	}
+	return Info{Size: int64(len(b))}, nil
+}
+
+func (m *Memory) Put(_ context.Context, bucket, key string, body []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.objs[bucket+"/"+key] = append([]byte(nil), body...)
+	return nil
+}
+
+func (m *Memory) List(_ context.Context, bucket, prefix string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var keys []string
+	for k := range m.objs {
+		if b, key, _ := strings.Cut(k, "/"); b == bucket && strings.HasPrefix(key, prefix) {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	return keys, nil
+}

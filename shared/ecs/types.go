@@ -1,0 +1,137 @@
+// Package ecs knows the Elastic Common Schema field types we emit, so every
+// document carries a field with one JSON type only (numbers as numbers,
+// addresses validated) whatever the source wrote.
+package ecs
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Version is written to ecs.version.
+const Version = "1.10.0"
+
+// Kind is the JSON type an ECS field must have.
+type Kind int
+
+const (
+	Keyword Kind = iota
+	Long
+	Float
+	IP
+)
+
+var exact = map[string]Kind{
+	"http.response.status_code": Long,
+	"http.request.bytes":        Long,
+	"http.response.bytes":       Long,
+	"network.bytes":             Long,
+	"network.packets":           Long,
+	"event.severity":            Long,
+	"event.duration":            Long,
+	"source.as.number":          Long,
+	"destination.as.number":     Long,
+	"vulnerability.score.base":  Float,
+	"event.risk_score":          Float,
+	"url.port":                  Long,
+}
+
+// KindOf returns the type of an ECS field.
+func KindOf(field string) Kind {
+	if k, ok := exact[field]; ok {
+		return k
+	}
+	switch {
+	case strings.HasSuffix(field, ".port"), strings.HasSuffix(field, ".bytes"), strings.HasSuffix(field, ".packets"):
+		return Long
+	case strings.HasSuffix(field, ".ip") || field == "related.ip":
+		return IP
+	}
+	return Keyword
+}
+
+// Coerce converts v to the type field must have. ok is false when the value
+// cannot be represented (e.g. "-" for a port, "abc" for an address); the raw
+// field stays in the document, so nothing is lost.
+func Coerce(field string, v any) (any, bool) {
+	switch KindOf(field) {
+	case Long:
+		return toLong(v)
+	case Float:
+		return toFloat(v)
+	case IP:
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return nil, false
+		}
+		return a.Unmap().String(), true
+	}
+	switch t := v.(type) {
+	case string:
+		return t, t != ""
+	case json.Number:
+		return t.String(), true
+	case bool:
+		return strconv.FormatBool(t), true
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), true
+	case int, int64:
+		return fmt.Sprint(t), true
+	case nil:
+		return nil, false
+	}
+	// Objects and lists are kept as they are (e.g. a geo location).
+	return v, true
+}
+
+func toLong(v any) (any, bool) {
+	switch t := v.(type) {
+	case string:
+		n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+		if err != nil {
+			f, ferr := strconv.ParseFloat(strings.TrimSpace(t), 64)
+			if ferr != nil || f != math.Trunc(f) || math.IsInf(f, 0) {
+				return nil, false
+			}
+			return int64(f), true
+		}
+		return n, true
+	case json.Number:
+		return toLong(string(t))
+	case float64:
+		if t != math.Trunc(t) {
+			return nil, false
+		}
+		return int64(t), true
+	case int:
+		return int64(t), true
+	case int64:
+		return t, true
+	}
+	return nil, false
+}
+
+func toFloat(v any) (any, bool) {
+	switch t := v.(type) {
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+		return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
+	case json.Number:
+		return toFloat(string(t))
+	case float64:
+		return t, true
+	case int64:
+		return float64(t), true
+	case int:
+		return float64(t), true
+	}
+	return nil, false
+}

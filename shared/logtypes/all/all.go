@@ -1,0 +1,8 @@
+// Package all links every built-in log type into a binary.
+package all
+
+import (
+	_ "github.com/siemloader/siem/shared/logtypes/alb"
+	_ "github.com/siemloader/siem/shared/logtypes/cloudtrail"
+	_ "github.com/siemloader/siem/shared/logtypes/vpcflow"
+)

@@ -1,0 +1,181 @@
+// Package golden runs a log type's sample inputs through framing, decoding
+// and normalization and compares the documents with reviewed expected
+// output checked in beside them (testdata/<input>.golden.json).
+//
+// Regenerate after a deliberate change with `go test ./shared/logtypes/... -update`
+// and review the diff before committing.
+package golden
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siemloader/siem/shared/format"
+	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/normalize"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// Ingested is the fixed event.ingested time of golden documents.
+var Ingested = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// Result is what one input produces.
+type Result struct {
+	RecordsIn   int         `json:"records_in"`
+	Documents   []Document  `json:"documents"`
+	DeadLetters []DeadEntry `json:"dead_letters,omitempty"`
+}
+
+// Document is one normalized document with its destination.
+type Document struct {
+	Index  string         `json:"_index"`
+	ID     string         `json:"_id"`
+	Record int            `json:"record"`
+	Source map[string]any `json:"_source"`
+}
+
+// DeadEntry is a record that could not become a document.
+type DeadEntry struct {
+	Record int    `json:"record"`
+	Reason string `json:"reason"`
+}
+
+// Process frames, decodes and normalizes content as log type def, as the
+// parse step does, reading the object named key.
+func Process(def *logtype.Definition, key string, content io.Reader) (Result, error) {
+	var res Result
+	plain, err := format.Decompress(content)
+	if err != nil {
+		return res, err
+	}
+	fr := format.NewFramer(def, plain)
+	norm := normalize.New(def, normalize.Source{Bucket: "siem-logs-123456789012", Key: key}, Ingested)
+	for {
+		rec, err := fr.Next()
+		if err == io.EOF {
+			break
+		}
+		var fe *format.FrameError
+		if errors.As(err, &fe) {
+			res.RecordsIn++
+			res.DeadLetters = append(res.DeadLetters, DeadEntry{Record: fe.Num, Reason: fe.Err.Error()})
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		res.RecordsIn++
+		fields, err := format.Decode(def, rec)
+		if err != nil {
+			res.DeadLetters = append(res.DeadLetters, DeadEntry{Record: rec.Num, Reason: err.Error()})
+			continue
+		}
+		out, err := norm.Normalize(rec.Raw, fields)
+		if err != nil {
+			res.DeadLetters = append(res.DeadLetters, DeadEntry{Record: rec.Num, Reason: err.Error()})
+			continue
+		}
+		// Round-trip through JSON so numbers compare as they will be sent.
+		b, err := json.Marshal(out.Doc)
+		if err != nil {
+			return res, err
+		}
+		var src map[string]any
+		json.Unmarshal(b, &src)
+		res.Documents = append(res.Documents, Document{Index: out.Index, ID: out.ID, Record: rec.Num, Source: src})
+	}
+	return res, nil
+}
+
+// Run checks every input in dir (files that are not *.golden.json, README
+// or fuzz corpora) against its golden file. key builds the S3 key an input
+// is read as (it decides cloud.account.id and cloud.region).
+func Run(t *testing.T, typeName, dir string, key func(file string) string) {
+	t.Helper()
+	def := logtype.Builtin().Get(typeName)
+	if def == nil {
+		t.Fatalf("log type %q not registered", typeName)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasSuffix(name, ".golden.json") || strings.HasPrefix(name, "README") || strings.HasPrefix(name, "LICENSE") {
+			continue
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			res, err := Process(def, key(name), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(res.Documents) + len(res.DeadLetters); got != res.RecordsIn {
+				t.Errorf("accounting: %d records in, %d documents + %d dead letters", res.RecordsIn, len(res.Documents), len(res.DeadLetters))
+			}
+			got, _ := json.MarshalIndent(res, "", "  ")
+			got = append(got, '\n')
+			gf := filepath.Join(dir, name+".golden.json")
+			if *update {
+				if err := os.WriteFile(gf, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(gf)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it, then review it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from its golden file:\n%s", name, diff(string(want), string(got)))
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatalf("no sample inputs in %s", dir)
+	}
+}
+
+// diff shows the first differing lines.
+func diff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			b.WriteString("line " + itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g + "\n")
+			if shown++; shown >= 10 {
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}

@@ -1,0 +1,306 @@
+// Package normalize turns one decoded record into an ECS document: time,
+// base fields, ECS mapping, static fields, the log type's transform, the
+// deterministic id and the index name. Enrichment happens in a later step.
+package normalize
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+// Source names the object the records come from.
+type Source struct {
+	Bucket, Key string
+}
+
+// Normalizer normalizes the records of one object of one log type.
+type Normalizer struct {
+	def      *logtype.Definition
+	src      Source
+	ingested time.Time
+	account  string
+	region   string
+	tsLoc    *time.Location
+	idxLoc   *time.Location
+}
+
+var (
+	keyAccount = regexp.MustCompile(`\W([0-9]{12})/`)
+	keyRegion  = regexp.MustCompile(`(global|(us|ap|ca|eu|il|me|mx|sa|af|cn)-(gov-)?[a-zA-Z]+-[0-9])`)
+)
+
+// New returns a normalizer. ingested is the event.ingested time, shared by
+// all records of the object.
+func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
+	n := &Normalizer{def: def, src: src, ingested: ingested.UTC()}
+	if m := keyAccount.FindStringSubmatch(src.Key); m != nil {
+		n.account = m[1]
+	}
+	if m := keyRegion.FindStringSubmatch(src.Key); m != nil {
+		n.region = m[1]
+	}
+	n.tsLoc, _ = logtype.ParseOffset(def.Timestamp.TZ)
+	n.idxLoc, _ = logtype.ParseOffset(def.Index.TZ)
+	if n.tsLoc == nil {
+		n.tsLoc = time.UTC
+	}
+	if n.idxLoc == nil {
+		n.idxLoc = time.UTC
+	}
+	return n
+}
+
+// Output is one normalized document with its destination.
+type Output struct {
+	Index string
+	ID    string
+	Doc   map[string]any
+}
+
+// Normalize builds the document for a record whose raw text is raw and whose
+// decoded raw fields are fields (fields becomes the document: raw fields stay
+// at the top level, as the reference's dashboards expect). It fails only
+// when the document cannot be given an id; a problem the mapping can live
+// with (no timestamp, a transform error) is written to error.message and
+// the document still loads.
+func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error) {
+	d := fields
+	def := n.def
+	var problems []string
+
+	ts, err := n.timestamp(d)
+	if err != nil {
+		problems = append(problems, err.Error())
+		ts = n.ingested
+	}
+
+	// Base fields win over raw fields of the same name.
+	base := map[string]any{
+		"@message":      string(raw),
+		"@timestamp":    FormatTime(ts),
+		"@log_type":     def.Name,
+		"@log_s3bucket": n.src.Bucket,
+		"@log_s3key":    n.src.Key,
+		"event":         map[string]any{"module": def.Name, "ingested": FormatTime(n.ingested)},
+		"ecs":           map[string]any{"version": ecs.Version},
+	}
+	// ECS mapping reads the raw record as it came in.
+	mapped := map[string]any{}
+	if _, has := doc.Get(d, "cloud.provider"); !has {
+		doc.Set(mapped, "cloud.provider", "aws")
+	}
+	for target, sources := range def.ECS {
+		for _, src := range sources {
+			v, ok := doc.Get(d, src)
+			if !ok || !doc.Present(v) {
+				continue
+			}
+			if cv, ok := ecs.Coerce(target, v); ok {
+				doc.Set(mapped, target, cv)
+				break
+			}
+		}
+	}
+	for target, sources := range def.ECSLists {
+		if vals := collect(d, target, sources); len(vals) > 0 {
+			doc.Set(mapped, target, vals)
+		}
+	}
+	if _, has := doc.Get(d, "cloud.account.id"); !has {
+		if _, ok := doc.Get(mapped, "cloud.account.id"); !ok && n.account != "" {
+			doc.Set(mapped, "cloud.account.id", n.account)
+		}
+	}
+	if _, has := doc.Get(d, "cloud.region"); !has {
+		if _, ok := doc.Get(mapped, "cloud.region"); !ok && n.region != "" {
+			doc.Set(mapped, "cloud.region", n.region)
+		}
+	}
+	for k, v := range def.Static {
+		doc.Set(mapped, k, v)
+	}
+	doc.Merge(d, base)
+	doc.Merge(d, mapped)
+
+	if def.Transform != "" {
+		if t := logtype.LookupTransform(def.Transform); t != nil {
+			if err := t(d); err != nil {
+				problems = append(problems, fmt.Sprintf("transform %s: %v", def.Transform, err))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		prev := doc.GetString(d, "error.message")
+		msg := strings.Join(problems, "; ")
+		if prev != "" {
+			msg = prev + "; " + msg
+		}
+		doc.Set(d, "error.message", msg)
+	}
+
+	id, err := n.id(d, raw)
+	if err != nil {
+		return Output{}, err
+	}
+	d["@id"] = id
+	idx := n.index(d, ts)
+	doc.Prune(d)
+	return Output{Index: idx, ID: id, Doc: d}, nil
+}
+
+func collect(d map[string]any, target string, sources []string) []any {
+	seen := map[string]bool{}
+	var out []string
+	add := func(v any) {
+		cv, ok := ecs.Coerce(target, v)
+		if !ok {
+			return
+		}
+		s, ok := cv.(string)
+		if !ok || s == "" || seen[s] {
+			return
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	for _, src := range sources {
+		v, ok := doc.Get(d, src)
+		if !ok {
+			continue
+		}
+		switch t := v.(type) {
+		case []any:
+			for _, e := range t {
+				add(e)
+			}
+		default:
+			add(t)
+		}
+	}
+	sort.Strings(out)
+	res := make([]any, len(out))
+	for i, s := range out {
+		res[i] = s
+	}
+	return res
+}
+
+func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
+	spec := n.def.Timestamp
+	if len(spec.Keys) == 0 {
+		if v, ok := d["@timestamp"]; ok && doc.Present(v) {
+			return ParseTime(v, spec.Formats, n.tsLoc)
+		}
+		return n.ingested, nil
+	}
+	for _, k := range spec.Keys {
+		v, ok := doc.Get(d, k)
+		if !ok || !doc.Present(v) {
+			continue
+		}
+		t, err := ParseTime(v, spec.Formats, n.tsLoc)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("field %s: %w", k, err)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("no timestamp in %s; @timestamp set to ingest time", strings.Join(spec.Keys, ", "))
+}
+
+// id is deterministic: the configured id field, else the md5 of the raw
+// record (the reference's rule, so re-loading the same object overwrites
+// instead of duplicating).
+func (n *Normalizer) id(d map[string]any, raw []byte) (string, error) {
+	var id string
+	if n.def.DocID != "" {
+		v, ok := doc.Get(d, n.def.DocID)
+		s := scalarString(v)
+		if !ok || s == "" {
+			// Fall back to the content hash rather than losing the record.
+			sum := md5.Sum(raw)
+			id = hex.EncodeToString(sum[:])
+		} else {
+			id = s
+		}
+	} else {
+		sum := md5.Sum(raw)
+		id = hex.EncodeToString(sum[:])
+	}
+	if s, ok := d["__doc_id_suffix"].(string); ok {
+		delete(d, "__doc_id_suffix")
+		if s != "" {
+			id += "_" + s
+		}
+	} else if n.def.DocIDSuffix != "" {
+		if v, ok := doc.Get(d, n.def.DocIDSuffix); ok {
+			if s := scalarString(v); s != "" {
+				id += "_" + s
+			}
+		}
+	}
+	if len(id) > 512 {
+		return "", fmt.Errorf("document id longer than 512 bytes")
+	}
+	return id, nil
+}
+
+func scalarString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case json.Number:
+		return t.String()
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+// index returns the index name per rotation (reference-spec §2.15).
+func (n *Normalizer) index(d map[string]any, ts time.Time) string {
+	spec := n.def.Index
+	name := spec.Name
+	if s, ok := d["__index_name"].(string); ok && s != "" {
+		name = s
+	}
+	delete(d, "__index_name")
+	if spec.Rotation == "auto" {
+		return name
+	}
+	if spec.Suffix != "" {
+		name += "-" + spec.Suffix
+	}
+	t := ts
+	if spec.Time == "event.ingested" {
+		t = n.ingested
+	}
+	return name + RotationSuffix(spec.Rotation, t.In(n.idxLoc))
+}
+
+// RotationSuffix is the date suffix of an index for a rotation.
+func RotationSuffix(rotation string, t time.Time) string {
+	switch rotation {
+	case "daily":
+		return t.Format("-2006-01-02")
+	case "weekly":
+		// Monday-based week of the year, 00-53 (strftime %W), as the reference.
+		yd := t.YearDay() - 1
+		wd := (int(t.Weekday()) + 6) % 7 // Monday = 0
+		return fmt.Sprintf("-%d-w%02d", t.Year(), (yd+7-wd)/7)
+	case "yearly":
+		return t.Format("-2006")
+	default:
+		return t.Format("-2006-01")
+	}
+}

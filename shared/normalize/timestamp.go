@@ -1,0 +1,107 @@
+package normalize
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// isoLayouts are the ISO 8601 shapes AWS services write, tried in order.
+// Go's parser accepts any fraction length after a dot when the layout has
+// ".999999999", so nanosecond inputs parse and are truncated afterwards.
+var isoLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999Z07",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02\t15:04:05.999999999",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+var naive = map[string]bool{
+	"2006-01-02T15:04:05.999999999":  true,
+	"2006-01-02 15:04:05.999999999":  true,
+	"2006-01-02\t15:04:05.999999999": true,
+	"2006-01-02T15:04":               true,
+	"2006-01-02":                     true,
+}
+
+// ParseTime parses v with the first format that accepts it. Formats are
+// "iso8601", "epoch" (seconds, milliseconds or microseconds by magnitude)
+// or a Go reference layout. Naive times are read in loc. The result is
+// truncated to microseconds, as OpenSearch date fields keep milliseconds
+// and our @timestamp keeps microseconds.
+func ParseTime(v any, formats []string, loc *time.Location) (time.Time, error) {
+	if len(formats) == 0 {
+		formats = []string{"iso8601"}
+	}
+	var s string
+	switch t := v.(type) {
+	case string:
+		s = strings.TrimSpace(t)
+	case json.Number:
+		s = t.String()
+	case float64:
+		s = strconv.FormatFloat(t, 'f', -1, 64)
+	case int64:
+		s = strconv.FormatInt(t, 10)
+	default:
+		return time.Time{}, fmt.Errorf("timestamp is a %T, not a string or number", v)
+	}
+	for _, f := range formats {
+		if t, ok := parseOne(s, f, loc); ok {
+			return t.Truncate(time.Microsecond), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("timestamp %q matches none of the formats %v", s, formats)
+}
+
+func parseOne(s, format string, loc *time.Location) (time.Time, bool) {
+	switch format {
+	case "iso8601":
+		for _, l := range isoLayouts {
+			var t time.Time
+			var err error
+			if naive[l] {
+				t, err = time.ParseInLocation(l, s, loc)
+			} else {
+				t, err = time.Parse(l, s)
+			}
+			if err == nil {
+				return t, true
+			}
+		}
+		return time.Time{}, false
+	case "epoch":
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			return time.Time{}, false
+		}
+		switch {
+		case f > 1e15: // microseconds
+			return time.UnixMicro(int64(f)).In(loc), true
+		case f > 1e12: // milliseconds
+			return time.UnixMilli(int64(f)).Add(time.Duration((f - math.Trunc(f)) * float64(time.Millisecond))).In(loc), true
+		default:
+			sec, frac := math.Modf(f)
+			return time.Unix(int64(sec), int64(frac*1e9)).In(loc), true
+		}
+	default:
+		t, err := time.ParseInLocation(format, s, loc)
+		return t, err == nil
+	}
+}
+
+// FormatTime writes t the way @timestamp is stored: RFC 3339 in UTC with
+// the fraction only when non-zero (microsecond precision).
+func FormatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00")
+}

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/siemloader/siem/shared/format"
+)
+
+// A staged chunk file is gzip text, one framed record per line:
+//
+//	<record number>\t<raw record>
+//	#H\t<csv header line>           the header in force from here on
+//	#E\t<record number>\t<reason>   framing stopped here (rest unreadable)
+//
+// Framed raw records never contain a newline (lines are split on it, and
+// compacted JSON has none), so no escaping is needed.
+
+type chunkWriter struct {
+	buf    bytes.Buffer
+	zw     *gzip.Writer
+	header string
+	n      int
+}
+
+func newChunkWriter() *chunkWriter {
+	w := &chunkWriter{}
+	w.zw, _ = gzip.NewWriterLevel(&w.buf, gzip.BestSpeed)
+	return w
+}
+
+func (w *chunkWriter) add(r format.Record) {
+	if r.Header != w.header {
+		fmt.Fprintf(w.zw, "#H\t%s\n", r.Header)
+		w.header = r.Header
+	}
+	w.zw.Write(strconv.AppendInt(nil, int64(r.Num), 10))
+	w.zw.Write([]byte{'\t'})
+	w.zw.Write(r.Raw)
+	w.zw.Write([]byte{'\n'})
+	w.n++
+}
+
+func (w *chunkWriter) addError(fe *format.FrameError) {
+	fmt.Fprintf(w.zw, "#E\t%d\t%s\n", fe.Num, oneLine(fe.Error()))
+	w.n++
+}
+
+func (w *chunkWriter) bytes() []byte {
+	w.zw.Close()
+	return w.buf.Bytes()
+}
+
+// chunkReader reads a staged chunk file back as records.
+type chunkReader struct {
+	r      *bufio.Reader
+	header string
+}
+
+func newChunkReader(r io.Reader) (*chunkReader, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("chunk file: %w", err)
+	}
+	return &chunkReader{r: bufio.NewReaderSize(zr, 256<<10)}, nil
+}
+
+func (c *chunkReader) Next() (format.Record, error) {
+	for {
+		line, err := c.r.ReadBytes('\n')
+		if len(line) == 0 && err != nil {
+			return format.Record{}, err
+		}
+		line = bytes.TrimSuffix(line, []byte{'\n'})
+		tag, rest, ok := bytes.Cut(line, []byte{'\t'})
+		if !ok {
+			return format.Record{}, fmt.Errorf("chunk file: malformed line %q", truncate(line, 80))
+		}
+		switch string(tag) {
+		case "#H":
+			c.header = string(rest)
+			continue
+		case "#E":
+			num, reason, _ := bytes.Cut(rest, []byte{'\t'})
+			n, _ := strconv.Atoi(string(num))
+			return format.Record{}, &format.FrameError{Num: n, Err: fmt.Errorf("%s", reason)}
+		}
+		n, err := strconv.Atoi(string(tag))
+		if err != nil {
+			return format.Record{}, fmt.Errorf("chunk file: bad record number %q", truncate(tag, 20))
+		}
+		return format.Record{Num: n, Raw: append([]byte(nil), rest...), Header: c.header}, nil
+	}
+}
+
+func oneLine(s string) string {
+	return string(bytes.ReplaceAll(bytes.ReplaceAll([]byte(s), []byte{'\n'}, []byte{' '}), []byte{'\t'}, []byte{' '}))
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}

@@ -1,0 +1,95 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/siemloader/siem/shared/bulk"
+)
+
+// Invoke runs one step by its function name with a Lambda payload and
+// returns the JSON result: the in-process equivalent of invoking the
+// function (used by the local runner and the state machine tests).
+func (s *Steps) Invoke(ctx context.Context, function string, payload []byte) ([]byte, error) {
+	var out any
+	var err error
+	switch function {
+	case "split":
+		var in SplitInput
+		if err = json.Unmarshal(payload, &in); err == nil {
+			out, err = s.Split(ctx, in)
+		}
+	case "parse":
+		out, err = s.HandleParse(ctx, payload)
+	case "enrich":
+		var in StepOutput
+		if err = json.Unmarshal(payload, &in); err == nil {
+			out, err = s.Enrich(ctx, in)
+		}
+	case "index":
+		out, err = s.HandleIndex(ctx, payload)
+	default:
+		return nil, fmt.Errorf("no step named %q", function)
+	}
+	if err != nil {
+		return nil, LambdaError(err)
+	}
+	return json.Marshal(out)
+}
+
+// HandleParse accepts a Chunk, or a ChunkFailure from the state machine's
+// Catch (it has an "error" member), and runs Parse or FailChunk.
+func (s *Steps) HandleParse(ctx context.Context, payload []byte) (StepOutput, error) {
+	var probe struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(payload, &probe); err != nil {
+		return StepOutput{}, fmt.Errorf("parse input: %w", err)
+	}
+	if len(probe.Error) > 0 && string(probe.Error) != "null" {
+		var f ChunkFailure
+		if err := json.Unmarshal(payload, &f); err != nil {
+			return StepOutput{}, fmt.Errorf("chunk failure input: %w", err)
+		}
+		return s.FailChunk(ctx, f)
+	}
+	var c Chunk
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return StepOutput{}, fmt.Errorf("parse input: %w", err)
+	}
+	if c.LogType == "" || c.Data.Key == "" {
+		return StepOutput{}, errors.New("parse input is not a chunk: want {source, log_type, data, staged, seq}")
+	}
+	return s.Parse(ctx, c)
+}
+
+// HandleIndex accepts a StepOutput, or {"summarize": [...]} after a Map run.
+func (s *Steps) HandleIndex(ctx context.Context, payload []byte) (any, error) {
+	var probe struct {
+		Summarize []json.RawMessage `json:"summarize"`
+	}
+	if err := json.Unmarshal(payload, &probe); err != nil {
+		return nil, fmt.Errorf("index input: %w", err)
+	}
+	if probe.Summarize != nil {
+		return Summarize(probe.Summarize)
+	}
+	var in StepOutput
+	if err := json.Unmarshal(payload, &in); err != nil {
+		return nil, fmt.Errorf("index input: %w", err)
+	}
+	return s.Index(ctx, in)
+}
+
+// LambdaError returns the error a handler should return so Lambda reports
+// the right errorType: aws-lambda-go names the error's Go type, and the
+// state machine retries "RetryableError".
+func LambdaError(err error) error {
+	var re *bulk.RetryableError
+	if errors.As(err, &re) {
+		return re
+	}
+	return err
+}

@@ -1,0 +1,617 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/format"
+	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/normalize"
+)
+
+// Enricher adds fields to a normalized document (GeoIP, threat intel, user
+// agent, XFF). Enrichers are independent and run in order.
+type Enricher interface {
+	Enrich(doc map[string]any, def *logtype.Definition)
+}
+
+// StepsConfig wires the steps to storage, the registry and the sink.
+type StepsConfig struct {
+	Store         blob.Store
+	StagingBucket string
+	Registry      *logtype.Registry
+	// ChunkRecords overrides every log type's records per chunk when > 0.
+	ChunkRecords int
+	// InlineMaxBytes: objects of at most this size (as stored, usually
+	// gzip) are parsed whole without being framed by split. 0 means 8 MiB.
+	InlineMaxBytes int64
+	// OwnKeys matches keys of objects this loader writes itself (its access
+	// logs, exports); such objects are skipped so the loader never loads
+	// its own output.
+	OwnKeys   *regexp.Regexp
+	Indexer   bulk.Indexer
+	Enrichers []Enricher
+	// IndexBatch is the number of documents handed to the indexer at once.
+	IndexBatch int
+	Now        func() time.Time
+}
+
+// Steps runs the ingest steps.
+type Steps struct{ cfg StepsConfig }
+
+// DefaultOwnKeys matches the prefixes documented for the loader's own
+// output in a log bucket.
+var DefaultOwnKeys = regexp.MustCompile(`(^|/)siem-loader/`)
+
+// NewSteps checks the configuration and returns the steps.
+func NewSteps(cfg StepsConfig) (*Steps, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("pipeline: no object store")
+	}
+	if cfg.StagingBucket == "" {
+		return nil, errors.New("pipeline: no staging bucket (STAGING_BUCKET)")
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = logtype.Builtin()
+	}
+	if cfg.InlineMaxBytes == 0 {
+		cfg.InlineMaxBytes = 8 << 20
+	}
+	if cfg.OwnKeys == nil {
+		cfg.OwnKeys = DefaultOwnKeys
+	}
+	if cfg.IndexBatch <= 0 {
+		cfg.IndexBatch = 5000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Steps{cfg: cfg}, nil
+}
+
+// Skip reasons, recorded in SplitOutput.SkipReason and counted by runners.
+const (
+	SkipFolder      = "key is a folder (ends with /)"
+	SkipEmpty       = "object is empty (zero bytes)"
+	SkipUnknownType = "no log type matches the key"
+	SkipOwnLog      = "object is the loader's own output"
+	SkipIgnoredKey  = "key matches the log type's s3_key_ignored"
+)
+
+// Source resolves the object an input names. EventBridge and S3 event keys
+// are URL-encoded ("+" for space); they are decoded exactly once here.
+func (in SplitInput) Source() (ObjectRef, error) {
+	if in.Detail != nil && in.Detail.Object.Key != "" {
+		key, err := url.QueryUnescape(in.Detail.Object.Key)
+		if err != nil {
+			return ObjectRef{}, fmt.Errorf("object key %q is not URL-encoded correctly: %w", in.Detail.Object.Key, err)
+		}
+		return ObjectRef{Bucket: in.Detail.Bucket.Name, Key: key}, nil
+	}
+	if in.Bucket == "" || in.Key == "" {
+		return ObjectRef{}, errors.New("input names no object: want an EventBridge Object Created event or {bucket, key}")
+	}
+	return ObjectRef{Bucket: in.Bucket, Key: in.Key}, nil
+}
+
+// Split decides the object's log type and cuts it into chunks.
+func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
+	src, err := in.Source()
+	if err != nil {
+		return SplitOutput{}, err
+	}
+	out := SplitOutput{Source: src}
+	skip := func(reason string) (SplitOutput, error) {
+		out.Skipped, out.SkipReason = true, reason
+		return out, nil
+	}
+	if strings.HasSuffix(src.Key, "/") {
+		return skip(SkipFolder)
+	}
+	if src.Bucket == s.cfg.StagingBucket || s.cfg.OwnKeys.MatchString(src.Key) {
+		return skip(SkipOwnLog)
+	}
+	var def *logtype.Definition
+	if in.LogType != "" {
+		if def = s.cfg.Registry.Get(in.LogType); def == nil {
+			return SplitOutput{}, fmt.Errorf("unknown log type %q", in.LogType)
+		}
+	} else if def = s.cfg.Registry.Detect(src.Key); def == nil {
+		return skip(SkipUnknownType)
+	}
+	out.LogType = def.Name
+	if re := def.IgnoredRegexp(); re != nil && re.MatchString(src.Key) {
+		return skip(SkipIgnoredKey)
+	}
+	var size int64 = -1
+	if in.Detail != nil && in.Detail.Object.Size != nil {
+		size = *in.Detail.Object.Size
+	}
+	if size < 0 {
+		info, err := s.cfg.Store.Head(ctx, src.Bucket, src.Key)
+		if err != nil {
+			return SplitOutput{}, storeError(err)
+		}
+		size = info.Size
+	}
+	if size == 0 {
+		return skip(SkipEmpty)
+	}
+	whole := &Chunk{Source: src, LogType: def.Name, Data: src}
+	if size <= s.cfg.InlineMaxBytes {
+		out.ChunkCount, out.Chunk = 1, whole
+		return out, nil
+	}
+
+	// Big object: read it once, frame it and write chunks to staging.
+	per := s.chunkRecords(def)
+	body, err := s.cfg.Store.Get(ctx, src.Bucket, src.Key)
+	if err != nil {
+		return SplitOutput{}, storeError(err)
+	}
+	defer body.Close()
+	plain, err := format.Decompress(body)
+	if err != nil {
+		return SplitOutput{}, fmt.Errorf("s3://%s/%s: %w", src.Bucket, src.Key, err)
+	}
+	fr := format.NewFramer(def, plain)
+	var chunks []Chunk
+	w := newChunkWriter()
+	flush := func() error {
+		if w.n == 0 {
+			return nil
+		}
+		seq := len(chunks)
+		ref := ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("chunks", src, fmt.Sprintf("%05d.chunk.gz", seq))}
+		if err := s.cfg.Store.Put(ctx, ref.Bucket, ref.Key, w.bytes()); err != nil {
+			return storeError(err)
+		}
+		chunks = append(chunks, Chunk{Source: src, LogType: def.Name, Data: ref, Staged: true, Seq: seq, Records: w.n})
+		w = newChunkWriter()
+		return nil
+	}
+	for {
+		rec, err := fr.Next()
+		if err == io.EOF {
+			break
+		}
+		var fe *format.FrameError
+		if errors.As(err, &fe) {
+			w.addError(fe)
+			break
+		}
+		if err != nil {
+			return SplitOutput{}, storeError(err)
+		}
+		w.add(rec)
+		if w.n >= per {
+			if err := flush(); err != nil {
+				return SplitOutput{}, err
+			}
+		}
+	}
+	if len(chunks) == 0 {
+		// Everything fits in one chunk: parse the original object.
+		out.ChunkCount, out.Chunk = 1, whole
+		return out, nil
+	}
+	if err := flush(); err != nil {
+		return SplitOutput{}, err
+	}
+	manifest := ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("manifests", src, "manifest.json")}
+	b, _ := json.Marshal(chunks)
+	if err := s.cfg.Store.Put(ctx, manifest.Bucket, manifest.Key, b); err != nil {
+		return SplitOutput{}, storeError(err)
+	}
+	out.ChunkCount, out.Manifest = len(chunks), &manifest
+	return out, nil
+}
+
+func (s *Steps) chunkRecords(def *logtype.Definition) int {
+	if s.cfg.ChunkRecords > 0 {
+		return s.cfg.ChunkRecords
+	}
+	if def.ChunkRecords > 0 {
+		return def.ChunkRecords
+	}
+	return 50000
+}
+
+// stagingKey is deterministic so a retried step overwrites its own output.
+func stagingKey(kind string, src ObjectRef, name string) string {
+	return fmt.Sprintf("staging/%s/%s/%s/%s", kind, src.Bucket, src.Key, name)
+}
+
+func deadLetterKey(step string, c Chunk) string {
+	return fmt.Sprintf("dead-letter/%s/%s/%s/%05d.ndjson.gz", step, c.Source.Bucket, c.Source.Key, c.Seq)
+}
+
+// DeadLetter is one record or document that could not be loaded.
+type DeadLetter struct {
+	Step    string          `json:"step"`
+	Source  string          `json:"source"`
+	LogType string          `json:"log_type"`
+	Record  int             `json:"record"`
+	Reason  string          `json:"reason"`
+	Raw     string          `json:"raw,omitempty"`
+	Index   string          `json:"index,omitempty"`
+	ID      string          `json:"id,omitempty"`
+	Doc     json.RawMessage `json:"document,omitempty"`
+	Time    string          `json:"time"`
+}
+
+type gzLines struct {
+	buf bytes.Buffer
+	zw  *gzip.Writer
+	n   int
+}
+
+func newGzLines() *gzLines {
+	g := &gzLines{}
+	g.zw, _ = gzip.NewWriterLevel(&g.buf, gzip.BestSpeed)
+	return g
+}
+
+func (g *gzLines) add(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	g.zw.Write(b)
+	g.zw.Write([]byte{'\n'})
+	g.n++
+	return nil
+}
+
+func (g *gzLines) bytes() []byte {
+	g.zw.Close()
+	return g.buf.Bytes()
+}
+
+func (c *Counts) reason(r string) {
+	if c.Reasons == nil {
+		c.Reasons = map[string]int{}
+	}
+	c.Reasons[r]++
+}
+
+// reasonClass shortens a reason to its class for the counts table (the full
+// reason is in the dead letter).
+func reasonClass(r string) string {
+	if i := strings.IndexAny(r, ":("); i > 0 {
+		r = r[:i]
+	}
+	return strings.TrimSpace(r)
+}
+
+func (s *Steps) openChunk(ctx context.Context, c Chunk, def *logtype.Definition) (format.Framer, func(), error) {
+	body, err := s.cfg.Store.Get(ctx, c.Data.Bucket, c.Data.Key)
+	if err != nil {
+		return nil, nil, storeError(err)
+	}
+	if c.Staged {
+		cr, err := newChunkReader(body)
+		if err != nil {
+			body.Close()
+			return nil, nil, err
+		}
+		return cr, func() { body.Close() }, nil
+	}
+	plain, err := format.Decompress(body)
+	if err != nil {
+		body.Close()
+		return nil, nil, fmt.Errorf("s3://%s/%s: %w", c.Data.Bucket, c.Data.Key, err)
+	}
+	return format.NewFramer(def, plain), func() { body.Close() }, nil
+}
+
+// Parse turns a chunk's records into ECS documents in staging.
+func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
+	def := s.cfg.Registry.Get(c.LogType)
+	if def == nil {
+		return StepOutput{}, fmt.Errorf("unknown log type %q", c.LogType)
+	}
+	fr, closeFn, err := s.openChunk(ctx, c, def)
+	if err != nil {
+		return StepOutput{}, err
+	}
+	defer closeFn()
+	now := s.cfg.Now()
+	norm := normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now)
+	docs, dead := newGzLines(), newGzLines()
+	out := StepOutput{Chunk: c}
+	srcURI := "s3://" + c.Source.Bucket + "/" + c.Source.Key
+	deadLetter := func(num int, raw []byte, reason string) error {
+		out.Counts.DeadLettered++
+		out.Counts.reason(reasonClass(reason))
+		return dead.add(DeadLetter{Step: "parse", Source: srcURI, LogType: def.Name, Record: num, Reason: reason, Raw: string(raw), Time: normalize.FormatTime(now)})
+	}
+	for {
+		rec, err := fr.Next()
+		if err == io.EOF {
+			break
+		}
+		var fe *format.FrameError
+		if errors.As(err, &fe) {
+			// The rest of the object cannot be framed: one dead letter names
+			// where and why; the object itself stays in the log bucket.
+			out.Counts.RecordsIn++
+			if err := deadLetter(fe.Num, nil, "unreadable from here to the end of the object: "+fe.Err.Error()); err != nil {
+				return StepOutput{}, err
+			}
+			break
+		}
+		if err != nil {
+			return StepOutput{}, storeError(err)
+		}
+		out.Counts.RecordsIn++
+		fields, err := format.Decode(def, rec)
+		if err != nil {
+			if err := deadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
+				return StepOutput{}, err
+			}
+			continue
+		}
+		o, err := norm.Normalize(rec.Raw, fields)
+		if err != nil {
+			if err := deadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
+				return StepOutput{}, err
+			}
+			continue
+		}
+		src, err := json.Marshal(o.Doc)
+		if err != nil {
+			if err := deadLetter(rec.Num, rec.Raw, "cannot serialize document: "+err.Error()); err != nil {
+				return StepOutput{}, err
+			}
+			continue
+		}
+		if err := docs.add(bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: src}); err != nil {
+			return StepOutput{}, err
+		}
+		out.Counts.Pending++
+	}
+	out.Docs = ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("docs", c.Source, fmt.Sprintf("%05d.parsed.ndjson.gz", c.Seq))}
+	if err := s.cfg.Store.Put(ctx, out.Docs.Bucket, out.Docs.Key, docs.bytes()); err != nil {
+		return StepOutput{}, storeError(err)
+	}
+	if dead.n > 0 {
+		if err := s.cfg.Store.Put(ctx, s.cfg.StagingBucket, deadLetterKey("parse", c), dead.bytes()); err != nil {
+			return StepOutput{}, storeError(err)
+		}
+	}
+	return out, nil
+}
+
+// FailChunk dead-letters every record of a chunk whose processing failed
+// for good, with the state machine's error as the reason.
+func (s *Steps) FailChunk(ctx context.Context, f ChunkFailure) (StepOutput, error) {
+	c := f.Chunk
+	def := s.cfg.Registry.Get(c.LogType)
+	if def == nil {
+		return StepOutput{}, fmt.Errorf("unknown log type %q", c.LogType)
+	}
+	reason := "chunk failed after retries: " + f.Error.Error
+	if f.Error.Cause != "" {
+		reason += ": " + truncate([]byte(f.Error.Cause), 2000)
+	}
+	out := StepOutput{Chunk: c}
+	dead := newGzLines()
+	now := normalize.FormatTime(s.cfg.Now())
+	srcURI := "s3://" + c.Source.Bucket + "/" + c.Source.Key
+	fr, closeFn, err := s.openChunk(ctx, c, def)
+	if err != nil {
+		return StepOutput{}, err
+	}
+	defer closeFn()
+	for {
+		rec, err := fr.Next()
+		if err == io.EOF {
+			break
+		}
+		var fe *format.FrameError
+		if errors.As(err, &fe) {
+			out.Counts.RecordsIn++
+			out.Counts.DeadLettered++
+			dead.add(DeadLetter{Step: "chunk", Source: srcURI, LogType: def.Name, Record: fe.Num, Reason: reason + "; then unreadable: " + fe.Err.Error(), Time: now})
+			break
+		}
+		if err != nil {
+			return StepOutput{}, storeError(err)
+		}
+		out.Counts.RecordsIn++
+		out.Counts.DeadLettered++
+		dead.add(DeadLetter{Step: "chunk", Source: srcURI, LogType: def.Name, Record: rec.Num, Reason: reason, Raw: string(rec.Raw), Time: now})
+	}
+	out.Counts.reason(reasonClass(reason))
+	if err := s.cfg.Store.Put(ctx, s.cfg.StagingBucket, deadLetterKey("chunk", c), dead.bytes()); err != nil {
+		return StepOutput{}, storeError(err)
+	}
+	return out, nil
+}
+
+func (s *Steps) readDocs(ctx context.Context, ref ObjectRef, fn func(bulk.Doc) error) error {
+	body, err := s.cfg.Store.Get(ctx, ref.Bucket, ref.Key)
+	if err != nil {
+		return storeError(err)
+	}
+	defer body.Close()
+	zr, err := gzip.NewReader(body)
+	if err != nil {
+		return fmt.Errorf("s3://%s/%s: %w", ref.Bucket, ref.Key, err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var d bulk.Doc
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			return fmt.Errorf("s3://%s/%s: %w", ref.Bucket, ref.Key, err)
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// Enrich runs the enrichers over a parsed document file.
+func (s *Steps) Enrich(ctx context.Context, in StepOutput) (StepOutput, error) {
+	if len(s.cfg.Enrichers) == 0 || in.Counts.Pending == 0 {
+		return in, nil
+	}
+	def := s.cfg.Registry.Get(in.Chunk.LogType)
+	if def == nil {
+		return StepOutput{}, fmt.Errorf("unknown log type %q", in.Chunk.LogType)
+	}
+	w := newGzLines()
+	err := s.readDocs(ctx, in.Docs, func(d bulk.Doc) error {
+		dec := json.NewDecoder(bytes.NewReader(d.Source))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			return fmt.Errorf("document %s: %w", d.ID, err)
+		}
+		for _, e := range s.cfg.Enrichers {
+			e.Enrich(m, def)
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("document %s: %w", d.ID, err)
+		}
+		d.Source = b
+		return w.add(d)
+	})
+	if err != nil {
+		return StepOutput{}, err
+	}
+	out := in
+	out.Docs = ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("docs", in.Chunk.Source, fmt.Sprintf("%05d.enriched.ndjson.gz", in.Chunk.Seq))}
+	if err := s.cfg.Store.Put(ctx, out.Docs.Bucket, out.Docs.Key, w.bytes()); err != nil {
+		return StepOutput{}, storeError(err)
+	}
+	return out, nil
+}
+
+// Index bulk-loads a document file. Retryable failures return a
+// *bulk.RetryableError (the state machine retries the step; ids are
+// deterministic, so re-sent documents overwrite themselves); refused
+// documents are dead-lettered with OpenSearch's reason.
+func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
+	out := in
+	if in.Counts.Pending == 0 {
+		return out, nil
+	}
+	if s.cfg.Indexer == nil {
+		return StepOutput{}, errors.New("no OpenSearch endpoint configured (OPENSEARCH_ENDPOINT)")
+	}
+	dead := newGzLines()
+	now := normalize.FormatTime(s.cfg.Now())
+	srcURI := "s3://" + in.Chunk.Source.Bucket + "/" + in.Chunk.Source.Key
+	batch := make([]bulk.Doc, 0, s.cfg.IndexBatch)
+	send := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := s.cfg.Indexer.Index(ctx, batch)
+		if err != nil {
+			return err
+		}
+		out.Counts.Indexed += res.Indexed
+		for _, f := range res.Failed {
+			out.Counts.DeadLettered++
+			reason := fmt.Sprintf("OpenSearch %d %s: %s", f.Status, f.Type, f.Reason)
+			out.Counts.reason(fmt.Sprintf("OpenSearch %d %s", f.Status, f.Type))
+			dead.add(DeadLetter{Step: "index", Source: srcURI, LogType: in.Chunk.LogType, Record: f.Doc.Record, Reason: reason, Index: f.Doc.Index, ID: f.Doc.ID, Doc: f.Doc.Source, Time: now})
+		}
+		batch = batch[:0]
+		return nil
+	}
+	err := s.readDocs(ctx, in.Docs, func(d bulk.Doc) error {
+		batch = append(batch, d)
+		if len(batch) >= s.cfg.IndexBatch {
+			return send()
+		}
+		return nil
+	})
+	if err == nil {
+		err = send()
+	}
+	if err != nil {
+		return StepOutput{}, err
+	}
+	out.Counts.Pending = 0
+	if dead.n > 0 {
+		if err := s.cfg.Store.Put(ctx, s.cfg.StagingBucket, deadLetterKey("index", in.Chunk), dead.bytes()); err != nil {
+			return StepOutput{}, storeError(err)
+		}
+	}
+	return out, nil
+}
+
+// Summarize adds up the results of a Map run. Items are step outputs or
+// the state machine's failure markers, which carry the dead-lettering
+// result under "dead_letter" or "result".
+func Summarize(items []json.RawMessage) (Summary, error) {
+	var sum Summary
+	for i, raw := range items {
+		var it struct {
+			StepOutput
+			Result     *StepOutput `json:"result"`
+			DeadLetter *StepOutput `json:"dead_letter"`
+		}
+		if err := json.Unmarshal(raw, &it); err != nil {
+			return Summary{}, fmt.Errorf("map result %d: %w", i, err)
+		}
+		so := it.StepOutput
+		if it.Result != nil {
+			so = *it.Result
+		} else if it.DeadLetter != nil {
+			so = *it.DeadLetter
+		}
+		if sum.LogType == "" {
+			sum.Source, sum.LogType = so.Chunk.Source, so.Chunk.LogType
+		}
+		sum.Chunks++
+		sum.Counts.add(so.Counts)
+	}
+	return sum, nil
+}
+
+func (c *Counts) add(o Counts) {
+	c.RecordsIn += o.RecordsIn
+	c.Pending += o.Pending
+	c.Indexed += o.Indexed
+	c.DeadLettered += o.DeadLettered
+	c.Skipped += o.Skipped
+	for k, v := range o.Reasons {
+		if c.Reasons == nil {
+			c.Reasons = map[string]int{}
+		}
+		c.Reasons[k] += v
+	}
+}
+
+// storeError marks storage failures other than "not found" retryable:
+// S3 throttling and network errors are transient.
+func storeError(err error) error {
+	if err == nil || errors.Is(err, blob.ErrNotFound) {
+		return err
+	}
+	var re *bulk.RetryableError
+	if errors.As(err, &re) {
+		return err
+	}
+	return &bulk.RetryableError{Reason: "object storage", Err: err}
+}
