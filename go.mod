@@ -32,3 +32,5 @@ require (
 	golang.org/x/sys v0.49.0
 	gopkg.in/yaml.v3 v3.0.1
 )
+
+require github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.50.10 // indirect

@@ -615,3 +615,6 @@ func storeError(err error) error {
 	}
 	return &bulk.RetryableError{Reason: "object storage", Err: err}
 }
+
+// Store returns the object store the steps use.
+func (s *Steps) Store() blob.Store { return s.cfg.Store }

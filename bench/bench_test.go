@@ -1,0 +1,181 @@
+// Package bench measures parse (frame + decode + normalize + serialize) per
+// log type on the largest real inputs available. `make bench` runs it on
+// one core; records/s and MB/s are reported as custom metrics.
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siemloader/siem/shared/format"
+	"github.com/siemloader/siem/shared/logtype"
+	_ "github.com/siemloader/siem/shared/logtypes/all"
+	"github.com/siemloader/siem/shared/normalize"
+)
+
+const corpus = "../../shared/corpus"
+
+// parseAll runs the parse step's per-record work over content and returns
+// the number of records and documents.
+func parseAll(tb testing.TB, def *logtype.Definition, key string, content []byte) (records, docs int) {
+	fr := format.NewFramer(def, bytes.NewReader(content))
+	norm := normalize.New(def, normalize.Source{Bucket: "b", Key: key}, time.Now())
+	var sink bytes.Buffer
+	for {
+		rec, err := fr.Next()
+		if err == io.EOF {
+			return
+		}
+		var fe *format.FrameError
+		if errors.As(err, &fe) {
+			tb.Fatalf("framing: %v", err)
+		}
+		records++
+		fields, err := format.Decode(def, rec)
+		if err != nil {
+			continue
+		}
+		out, err := norm.Normalize(rec.Raw, fields)
+		if err != nil {
+			continue
+		}
+		b, _ := json.Marshal(out.Doc)
+		sink.Reset()
+		sink.Write(b)
+		docs++
+	}
+}
+
+func run(b *testing.B, typ, key string, content []byte) {
+	def := logtype.Builtin().Get(typ)
+	recs, docs := parseAll(b, def, key, content)
+	if docs == 0 {
+		b.Fatalf("%s: no documents from %d records", typ, recs)
+	}
+	b.SetBytes(int64(len(content)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		parseAll(b, def, key, content)
+	}
+	b.StopTimer()
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(recs*b.N)/sec, "records/s")
+	b.ReportMetric(float64(len(content)*b.N)/sec/1e6, "MB/s")
+}
+
+// cloudTrailInput is the 2,900 real events of the Invictus dataset as one
+// CloudTrail log file, or the project's samples when the corpus is absent.
+func cloudTrailInput(b *testing.B) []byte {
+	raw, err := os.ReadFile(filepath.Join(corpus, "cloudtrail/invictus_aws_dataset_all_records.ndjson"))
+	if err != nil {
+		b.Logf("corpus absent (%v): using project samples", err)
+		raw = nil
+		files, _ := filepath.Glob("../shared/logtypes/cloudtrail/testdata/invictus_*.json")
+		for _, f := range files {
+			if !strings.HasSuffix(f, ".golden.json") {
+				c, _ := os.ReadFile(f)
+				raw = append(raw, c...)
+				raw = append(raw, '\n')
+			}
+		}
+		return raw
+	}
+	lines := bytes.Split(bytes.TrimSpace(raw), []byte("\n"))
+	var buf bytes.Buffer
+	buf.WriteString(`{"Records":[`)
+	buf.Write(bytes.Join(lines, []byte(",")))
+	buf.WriteString("]}\n")
+	return buf.Bytes()
+}
+
+// repeatLines repeats the record lines of the given files to about size bytes.
+func repeatLines(b *testing.B, size int, header string, globs ...string) []byte {
+	var lines [][]byte
+	for _, g := range globs {
+		files, _ := filepath.Glob(g)
+		for _, f := range files {
+			if strings.HasSuffix(f, ".golden.json") || strings.HasSuffix(f, ".md") {
+				continue
+			}
+			c, _ := os.ReadFile(f)
+			for _, l := range bytes.Split(c, []byte("\n")) {
+				l = bytes.TrimSpace(l)
+				if len(l) > 0 && !bytes.HasPrefix(l, []byte("version ")) && !bytes.Equal(l, []byte("...")) {
+					lines = append(lines, l)
+				}
+			}
+		}
+	}
+	if len(lines) == 0 {
+		b.Fatalf("no sample lines in %v", globs)
+	}
+	var buf bytes.Buffer
+	if header != "" {
+		buf.WriteString(header + "\n")
+	}
+	for i := 0; buf.Len() < size; i++ {
+		buf.Write(lines[i%len(lines)])
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes()
+}
+
+const vpcHeader = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+
+func BenchmarkParseCloudTrail(b *testing.B) {
+	run(b, "cloudtrail", "AWSLogs/123456789012/CloudTrail/us-east-1/2023/07/10/x.json.gz", cloudTrailInput(b))
+}
+
+func BenchmarkParseVPCFlow(b *testing.B) {
+	run(b, "vpcflowlogs", "AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/15/x.log.gz",
+		repeatLines(b, 4<<20, vpcHeader, "../shared/logtypes/vpcflow/testdata/panther_*.log"))
+}
+
+func BenchmarkParseALB(b *testing.B) {
+	run(b, "alb", "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2024/01/15/x_20240115T0000Z_192.0.2.1_abc.log.gz",
+		repeatLines(b, 4<<20, "", "../shared/logtypes/alb/testdata/*.log"))
+}
+
+// BenchmarkPeakMemoryVPC100MB parses a 100 MB VPC flow chunk and reports
+// the peak heap in use, sampled while it runs.
+func BenchmarkPeakMemoryVPC100MB(b *testing.B) {
+	content := repeatLines(b, 100<<20, vpcHeader, "../shared/logtypes/vpcflow/testdata/panther_*.log")
+	def := logtype.Builtin().Get("vpcflowlogs")
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		stop := make(chan struct{})
+		peak := make(chan uint64)
+		go func() {
+			var m runtime.MemStats
+			var max uint64
+			t := time.NewTicker(20 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					peak <- max
+					return
+				case <-t.C:
+					runtime.ReadMemStats(&m)
+					if m.HeapInuse > max {
+						max = m.HeapInuse
+					}
+				}
+			}
+		}()
+		parseAll(b, def, "AWSLogs/123456789012/vpcflowlogs/us-east-1/x.log", content)
+		close(stop)
+		p := <-peak
+		b.ReportMetric(float64(p-min(p, base.HeapInuse))/1e6, "peak-heap-MB-above-input")
+	}
+}

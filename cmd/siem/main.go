@@ -1,0 +1,186 @@
+// Command siem runs the ingest pipeline on a laptop:
+//
+//	siem load [--type TYPE] [--out DIR] [--summary FILE] [--opensearch URL] PATH...
+//	siem types
+//
+// Without --opensearch, documents go to DIR/<index>.ndjson and dead letters
+// to DIR/dead-letter/. The exit code is non-zero only for operational
+// failures, never for dead letters.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/geoip"
+	"github.com/siemloader/siem/shared/logtype"
+	_ "github.com/siemloader/siem/shared/logtypes/all"
+	"github.com/siemloader/siem/shared/pipeline"
+	"github.com/siemloader/siem/shared/runner"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "load":
+		err = load(os.Args[2:])
+	case "types":
+		types(os.Stdout)
+	case "-h", "--help", "help":
+		usage(os.Stdout)
+	default:
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "siem:", err)
+		os.Exit(1)
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  siem load [--type TYPE] [--out DIR] [--summary FILE] [--opensearch URL] [--geoip-city FILE] [--geoip-asn FILE] PATH...
+  siem types    list the log types and the S3 key pattern each expects
+`)
+}
+
+func types(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tFORMAT\tINDEX\tS3 KEY PATTERN")
+	for _, d := range logtype.Builtin().All() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, d.Format, d.Index.Name, d.KeyPattern)
+	}
+	tw.Flush()
+}
+
+// parseInterspersed lets flags come before or after the paths.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func load(args []string) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	typ := fs.String("type", "", "log type of every input (default: detected from each path as if it were an S3 key)")
+	out := fs.String("out", "out", "directory for documents (without --opensearch) and dead letters")
+	summaryFile := fs.String("summary", "", "write the summary as JSON to this file")
+	osURL := fs.String("opensearch", "", "OpenSearch URL (https://user:pass@host:9200); documents go to files when empty")
+	auth := fs.String("auth", "", "OpenSearch auth: basic (default with a URL), sigv4, none")
+	city := fs.String("geoip-city", "", "GeoLite2-City .mmdb for GeoIP enrichment")
+	asn := fs.String("geoip-asn", "", "GeoLite2-ASN .mmdb for GeoIP enrichment")
+	chunk := fs.Int("chunk-records", 0, "records per chunk when a file is cut (default: the log type's)")
+	workers := fs.Int("workers", runtime.NumCPU(), "chunks processed in parallel")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return fmt.Errorf("load: no PATH given")
+	}
+	if *typ != "" && logtype.Builtin().Get(*typ) == nil {
+		return fmt.Errorf("unknown log type %q (see 'siem types')", *typ)
+	}
+	var sink bulk.Indexer
+	var fileSink *bulk.FileSink
+	if *osURL == "" {
+		fileSink = bulk.NewFileSink(*out)
+		sink = fileSink
+	} else {
+		cfg, err := openSearchConfig(*osURL, *auth)
+		if err != nil {
+			return err
+		}
+		c, err := bulk.New(cfg)
+		if err != nil {
+			return err
+		}
+		sink = c
+	}
+	var enrichers []pipeline.Enricher
+	if *city != "" || *asn != "" {
+		db, err := geoip.Open(*city, *asn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		enrichers = append(enrichers, pipeline.GeoIPEnricher{DB: db})
+	}
+	var progress io.Writer = os.Stderr
+	if *quiet {
+		progress = nil
+	}
+	sum, err := runner.Run(context.Background(), runner.Options{
+		Paths: paths, LogType: *typ, OutDir: *out, Indexer: sink, Enrichers: enrichers,
+		ChunkRecords: *chunk, Workers: *workers, Progress: progress,
+	})
+	if fileSink != nil {
+		if cerr := fileSink.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	sum.WriteTable(os.Stdout)
+	if fileSink != nil {
+		fmt.Printf("documents: %s/<index>.ndjson\n", *out)
+	}
+	if *summaryFile != "" {
+		b, _ := json.MarshalIndent(sum, "", "  ")
+		if err := os.WriteFile(*summaryFile, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func openSearchConfig(raw, auth string) (bulk.Config, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return bulk.Config{}, fmt.Errorf("--opensearch %q is not a URL", raw)
+	}
+	cfg := bulk.Config{Auth: auth}
+	if u.User != nil {
+		cfg.Username = u.User.Username()
+		cfg.Password, _ = u.User.Password()
+		u.User = nil
+	}
+	if cfg.Username == "" {
+		cfg.Username, cfg.Password = os.Getenv("OPENSEARCH_USERNAME"), os.Getenv("OPENSEARCH_PASSWORD")
+	}
+	if cfg.Auth == "" {
+		cfg.Auth = "none"
+		if cfg.Username != "" {
+			cfg.Auth = "basic"
+		}
+	}
+	if cfg.Auth == "sigv4" && strings.Contains(u.Host, ".aoss.") {
+		cfg.Service = "aoss"
+	}
+	cfg.Endpoint = u.String()
+	return cfg, nil
+}

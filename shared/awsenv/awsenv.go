@@ -1,0 +1,153 @@
+// Package awsenv builds the pipeline steps from a Lambda function's
+// environment: S3 clients, the OpenSearch client and the GeoIP databases.
+// Handlers call it once per container (cold start).
+package awsenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/geoip"
+	_ "github.com/siemloader/siem/shared/logtypes/all"
+	"github.com/siemloader/siem/shared/pipeline"
+)
+
+// Needs says which optional parts a function uses.
+type Needs struct {
+	OpenSearch bool
+	GeoIP      bool
+}
+
+// Env reads a variable with a default.
+func Env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a number", name, v)
+	}
+	return n, nil
+}
+
+// Steps builds the steps from the environment:
+//
+//	STAGING_BUCKET          staging and dead-letter bucket (required)
+//	CHUNK_RECORDS           records per chunk (default: the log type's)
+//	INLINE_MAX_BYTES        objects up to this size are not cut (default 8 MiB)
+//	OWN_KEYS_REGEX          keys of the loader's own output to skip
+//	OPENSEARCH_ENDPOINT     https://search-...es.amazonaws.com (index step)
+//	OPENSEARCH_AUTH         sigv4 (default) or basic
+//	OPENSEARCH_SERVICE      es (default) or aoss
+//	OPENSEARCH_SECRET_ARN   Secrets Manager secret {"username","password"} for basic auth
+//	BULK_MAX_BYTES          bulk body cap (default 5 MiB, at most 10 MiB)
+//	GEO_BUCKET              bucket holding GeoLite2/GeoLite2-{City,ASN}.mmdb (enrich step)
+func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if ep := os.Getenv("AWS_ENDPOINT_URL_S3"); ep != "" {
+			o.UsePathStyle = true
+		}
+	})
+	cfg := pipeline.StepsConfig{
+		Store:         blob.S3{Client: s3c},
+		StagingBucket: os.Getenv("STAGING_BUCKET"),
+	}
+	if cfg.ChunkRecords, err = envInt("CHUNK_RECORDS", 0); err != nil {
+		return nil, err
+	}
+	inline, err := envInt("INLINE_MAX_BYTES", 0)
+	if err != nil {
+		return nil, err
+	}
+	cfg.InlineMaxBytes = int64(inline)
+	if re := os.Getenv("OWN_KEYS_REGEX"); re != "" {
+		if cfg.OwnKeys, err = regexp.Compile(re); err != nil {
+			return nil, fmt.Errorf("OWN_KEYS_REGEX: %w", err)
+		}
+	}
+	if needs.OpenSearch {
+		bc, err := openSearch(ctx, awsCfg)
+		if err != nil {
+			return nil, err
+		}
+		if bc != nil {
+			cfg.Indexer = bc
+		}
+	}
+	if needs.GeoIP {
+		if bucket := os.Getenv("GEO_BUCKET"); bucket != "" {
+			db, err := geoip.Load(ctx, cfg.Store, bucket, "GeoLite2/GeoLite2-City.mmdb", "GeoLite2/GeoLite2-ASN.mmdb", os.TempDir(), 24*time.Hour)
+			if err != nil {
+				return nil, fmt.Errorf("GeoIP databases in s3://%s/GeoLite2/: %w", bucket, err)
+			}
+			cfg.Enrichers = append(cfg.Enrichers, pipeline.GeoIPEnricher{DB: db})
+		}
+	}
+	return pipeline.NewSteps(cfg)
+}
+
+func openSearch(ctx context.Context, awsCfg aws.Config) (*bulk.Client, error) {
+	endpoint := os.Getenv("OPENSEARCH_ENDPOINT")
+	if endpoint == "" {
+		return nil, nil
+	}
+	if !strings.Contains(endpoint, "://") {
+		endpoint = "https://" + endpoint
+	}
+	if _, err := url.Parse(endpoint); err != nil {
+		return nil, fmt.Errorf("OPENSEARCH_ENDPOINT: %w", err)
+	}
+	cfg := bulk.Config{
+		Endpoint:  endpoint,
+		Auth:      Env("OPENSEARCH_AUTH", "sigv4"),
+		Service:   Env("OPENSEARCH_SERVICE", "es"),
+		Region:    awsCfg.Region,
+		AWSConfig: &awsCfg,
+	}
+	var err error
+	if cfg.MaxBodyBytes, err = envInt("BULK_MAX_BYTES", 0); err != nil {
+		return nil, err
+	}
+	if cfg.Auth == "basic" {
+		arn := os.Getenv("OPENSEARCH_SECRET_ARN")
+		if arn == "" {
+			return nil, fmt.Errorf("OPENSEARCH_AUTH=basic needs OPENSEARCH_SECRET_ARN")
+		}
+		out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
+		if err != nil {
+			return nil, fmt.Errorf("reading secret %s: %w", arn, err)
+		}
+		var cred struct{ Username, Password string }
+		if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &cred); err != nil || cred.Username == "" {
+			return nil, fmt.Errorf("secret %s must be JSON {\"username\": ..., \"password\": ...}", arn)
+		}
+		cfg.Username, cfg.Password = cred.Username, cred.Password
+	}
+	return bulk.New(cfg)
+}

@@ -1,0 +1,342 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/bulk"
+	_ "github.com/siemloader/siem/shared/logtypes/all"
+	"github.com/siemloader/siem/shared/pipeline"
+)
+
+const (
+	logBucket = "siem-logs-123456789012"
+	staging   = "siem-staging-123456789012"
+	vpcKey    = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/15/123456789012_vpcflowlogs_us-east-1_fl-1234_20240115T0000Z_h.log.gz"
+	vpcHeader = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+)
+
+func gz(s string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.Bytes()
+}
+
+func vpcLines(n int, bad ...int) string {
+	var sb strings.Builder
+	sb.WriteString(vpcHeader + "\n")
+	isBad := map[int]bool{}
+	for _, b := range bad {
+		isBad[b] = true
+	}
+	for i := 1; i <= n; i++ {
+		if isBad[i] {
+			sb.WriteString("2 123456789012 truncated\n")
+			continue
+		}
+		fmt.Fprintf(&sb, "2 123456789012 eni-0a 10.0.0.%d 198.51.100.7 %d 443 6 10 %d 1700000000 1700000060 ACCEPT OK\n", i%250, 1024+i, 100+i)
+	}
+	return sb.String()
+}
+
+type fixture struct {
+	store *blob.Memory
+	sink  *bulk.MemorySink
+	steps *pipeline.Steps
+}
+
+func newFixture(t *testing.T, cfg pipeline.StepsConfig) *fixture {
+	t.Helper()
+	f := &fixture{store: blob.NewMemory(), sink: bulk.NewMemorySink()}
+	cfg.Store, cfg.StagingBucket = f.store, staging
+	if cfg.Indexer == nil {
+		cfg.Indexer = f.sink
+	}
+	cfg.Now = func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) }
+	s, err := pipeline.NewSteps(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.steps = s
+	return f
+}
+
+// runAll drives the steps the way the state machine does and returns the
+// total counts.
+func (f *fixture) runAll(t *testing.T, in pipeline.SplitInput) (pipeline.SplitOutput, pipeline.Counts) {
+	t.Helper()
+	ctx := context.Background()
+	sp, err := f.steps.Split(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunks []pipeline.Chunk
+	switch {
+	case sp.Skipped:
+		return sp, pipeline.Counts{}
+	case sp.Chunk != nil:
+		chunks = []pipeline.Chunk{*sp.Chunk}
+	default:
+		rc, err := f.store.Get(ctx, sp.Manifest.Bucket, sp.Manifest.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(rc).Decode(&chunks)
+	}
+	var results []json.RawMessage
+	for _, c := range chunks {
+		p, err := f.steps.Parse(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := f.steps.Enrich(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := f.steps.Index(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(x)
+		results = append(results, b)
+	}
+	sum, err := pipeline.Summarize(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Chunks != len(chunks) {
+		t.Errorf("summary counts %d chunks, ran %d", sum.Chunks, len(chunks))
+	}
+	return sp, sum.Counts
+}
+
+func identity(t *testing.T, c pipeline.Counts) {
+	t.Helper()
+	if c.RecordsIn != c.Indexed+c.DeadLettered+c.Skipped || c.Pending != 0 {
+		t.Errorf("accounting broken: %+v", c)
+	}
+}
+
+func TestSplitSkips(t *testing.T) {
+	f := newFixture(t, pipeline.StepsConfig{})
+	ctx := context.Background()
+	f.store.Put(ctx, logBucket, "AWSLogs/123456789012/vpcflowlogs/us-east-1/empty.log.gz", nil)
+	f.store.Put(ctx, logBucket, "random/file.txt", []byte("hello"))
+	cases := []struct {
+		in   pipeline.SplitInput
+		want string
+	}{
+		{pipeline.SplitInput{Bucket: logBucket, Key: "AWSLogs/123456789012/CloudTrail/"}, pipeline.SkipFolder},
+		{pipeline.SplitInput{Bucket: logBucket, Key: "AWSLogs/123456789012/vpcflowlogs/us-east-1/empty.log.gz"}, pipeline.SkipEmpty},
+		{pipeline.SplitInput{Bucket: logBucket, Key: "random/file.txt"}, pipeline.SkipUnknownType},
+		{pipeline.SplitInput{Bucket: logBucket, Key: "siem-loader/exports/CloudTrail/x.json"}, pipeline.SkipOwnLog},
+		{pipeline.SplitInput{Bucket: staging, Key: "staging/chunks/x/CloudTrail/00000.chunk.gz"}, pipeline.SkipOwnLog},
+		{pipeline.SplitInput{Bucket: logBucket, Key: "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/x.json.gz"}, pipeline.SkipIgnoredKey},
+	}
+	for _, c := range cases {
+		out, err := f.steps.Split(ctx, c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in.Key, err)
+		}
+		if !out.Skipped || out.SkipReason != c.want {
+			t.Errorf("%s: skipped=%v reason=%q, want %q", c.in.Key, out.Skipped, out.SkipReason, c.want)
+		}
+	}
+}
+
+func TestSplitDecodesEventBridgeKeyOnce(t *testing.T) {
+	f := newFixture(t, pipeline.StepsConfig{})
+	var in pipeline.SplitInput
+	// "a+b%2Bc%25d" is "a b+c%d" encoded once; it must not be decoded twice.
+	json.Unmarshal([]byte(`{"detail":{"bucket":{"name":"`+logBucket+`"},"object":{"key":"AWSLogs/123456789012/vpcflowlogs/a+b%2Bc%25d.log","size":10}}}`), &in)
+	out, err := f.steps.Split(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Source.Key != "AWSLogs/123456789012/vpcflowlogs/a b+c%d.log" {
+		t.Errorf("key decoded to %q", out.Source.Key)
+	}
+	if out.ChunkCount != 1 || out.Chunk == nil || out.Chunk.Staged {
+		t.Errorf("small object should go inline: %+v", out)
+	}
+}
+
+func TestInlineAndChunkedGiveSameDocuments(t *testing.T) {
+	content := gz(vpcLines(95, 7, 60))
+	run := func(cfg pipeline.StepsConfig) ([]bulk.Doc, pipeline.SplitOutput, pipeline.Counts, *fixture) {
+		f := newFixture(t, cfg)
+		f.store.Put(context.Background(), logBucket, vpcKey, content)
+		sp, counts := f.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+		return f.sink.Docs(), sp, counts, f
+	}
+	inlineDocs, sp1, c1, _ := run(pipeline.StepsConfig{})
+	if sp1.ChunkCount != 1 || sp1.Chunk.Staged {
+		t.Fatalf("want inline path, got %+v", sp1)
+	}
+	chunkDocs, sp2, c2, f2 := run(pipeline.StepsConfig{InlineMaxBytes: 1, ChunkRecords: 20})
+	if sp2.ChunkCount != 5 || sp2.Manifest == nil {
+		t.Fatalf("want 5 chunks through a manifest, got %+v", sp2)
+	}
+	for _, c := range []pipeline.Counts{c1, c2} {
+		identity(t, c)
+		if c.RecordsIn != 95 || c.Indexed != 93 || c.DeadLettered != 2 {
+			t.Errorf("counts %+v, want 95 in, 93 indexed, 2 dead-lettered", c)
+		}
+	}
+	if len(inlineDocs) != len(chunkDocs) {
+		t.Fatalf("inline %d docs, chunked %d", len(inlineDocs), len(chunkDocs))
+	}
+	ids := map[string]int{}
+	for _, d := range inlineDocs {
+		ids[d.ID] = d.Record
+	}
+	for _, d := range chunkDocs {
+		if rec, ok := ids[d.ID]; !ok || rec != d.Record {
+			t.Errorf("chunked doc %s (record %d) not produced inline (record %d)", d.ID, d.Record, rec)
+		}
+	}
+	// Dead letters name the object, the line and the reason.
+	keys, _ := f2.store.List(context.Background(), staging, "dead-letter/parse/")
+	var dls []pipeline.DeadLetter
+	for _, k := range keys {
+		rc, _ := f2.store.Get(context.Background(), staging, k)
+		zr, _ := gzip.NewReader(rc)
+		dec := json.NewDecoder(zr)
+		for {
+			var d pipeline.DeadLetter
+			if err := dec.Decode(&d); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			dls = append(dls, d)
+		}
+	}
+	if len(dls) != 2 {
+		t.Fatalf("want 2 dead letters, got %d (%v)", len(dls), keys)
+	}
+	for _, d := range dls {
+		if d.Source != "s3://"+logBucket+"/"+vpcKey || (d.Record != 8 && d.Record != 61) || d.Raw != "2 123456789012 truncated" || !strings.Contains(d.Reason, "3 fields") {
+			t.Errorf("dead letter %+v", d)
+		}
+	}
+}
+
+func TestRetriedChunkDoesNotDuplicate(t *testing.T) {
+	f := newFixture(t, pipeline.StepsConfig{})
+	f.store.Put(context.Background(), logBucket, vpcKey, gz(vpcLines(10)))
+	f.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+	first := f.sink.Docs()
+	f.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+	ids := map[string]bool{}
+	for _, d := range f.sink.Docs() {
+		ids[d.Index+"/"+d.ID] = true
+	}
+	if len(first) != 10 || len(ids) != 10 {
+		t.Errorf("first run %d docs; after a re-run %d distinct ids, want 10", len(first), len(ids))
+	}
+}
+
+// failing answers like OpenSearch refusing one document for good and
+// throttling on demand.
+type failing struct {
+	refuse    string // id refused with 400
+	throttled bool
+}
+
+func (f *failing) Index(_ context.Context, docs []bulk.Doc) (bulk.Result, error) {
+	if f.throttled {
+		return bulk.Result{}, &bulk.RetryableError{Status: 429, Reason: "too many requests"}
+	}
+	var r bulk.Result
+	for _, d := range docs {
+		if d.ID == f.refuse {
+			r.Failed = append(r.Failed, bulk.Failure{Doc: d, Status: 400, Type: "mapper_parsing_exception", Reason: "failed to parse field [source.port] of type [long]"})
+			continue
+		}
+		r.Indexed++
+	}
+	return r, nil
+}
+
+func TestIndexDeadLettersRefusedAndRetriesThrottled(t *testing.T) {
+	ix := &failing{}
+	f := newFixture(t, pipeline.StepsConfig{Indexer: ix})
+	ctx := context.Background()
+	f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(5)))
+	sp, _ := f.steps.Split(ctx, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+	p, err := f.steps.Parse(ctx, *sp.Chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.throttled = true
+	_, err = f.steps.Index(ctx, p)
+	var re *bulk.RetryableError
+	if !errors.As(err, &re) {
+		t.Fatalf("throttling must surface as RetryableError, got %v", err)
+	}
+	// The Lambda error type the state machine matches is the Go type name.
+	if got := fmt.Sprintf("%T", pipeline.LambdaError(fmt.Errorf("wrapped: %w", err))); got != "*bulk.RetryableError" {
+		t.Errorf("LambdaError returned %s", got)
+	}
+	// Find the id of record 3 and refuse it.
+	var docs []bulk.Doc
+	ms := bulk.NewMemorySink()
+	f2 := newFixture(t, pipeline.StepsConfig{Indexer: ms})
+	f2.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(5)))
+	f2.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+	docs = ms.Docs()
+	for _, d := range docs {
+		if d.Record == 4 {
+			ix.refuse = d.ID
+		}
+	}
+	ix.throttled = false
+	out, err := f.steps.Index(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity(t, out.Counts)
+	if out.Counts.Indexed != 4 || out.Counts.DeadLettered != 1 {
+		t.Errorf("counts %+v", out.Counts)
+	}
+	keys, _ := f.store.List(ctx, staging, "dead-letter/index/")
+	if len(keys) != 1 {
+		t.Fatalf("index dead letters: %v", keys)
+	}
+}
+
+func TestFailChunkDeadLettersEveryRecord(t *testing.T) {
+	f := newFixture(t, pipeline.StepsConfig{InlineMaxBytes: 1, ChunkRecords: 4})
+	ctx := context.Background()
+	f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(10)))
+	sp, err := f.steps.Split(ctx, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+	if err != nil || sp.ChunkCount != 3 {
+		t.Fatalf("split: %v %+v", err, sp)
+	}
+	rc, _ := f.store.Get(ctx, sp.Manifest.Bucket, sp.Manifest.Key)
+	var chunks []pipeline.Chunk
+	json.NewDecoder(rc).Decode(&chunks)
+	payload, _ := json.Marshal(map[string]any{"chunk": chunks[1], "error": map[string]string{"Error": "States.Timeout", "Cause": "task timed out"}})
+	res, err := f.steps.Invoke(ctx, "parse", payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out pipeline.StepOutput
+	json.Unmarshal(res, &out)
+	identity(t, out.Counts)
+	if out.Counts.RecordsIn != 4 || out.Counts.DeadLettered != 4 {
+		t.Errorf("counts %+v", out.Counts)
+	}
+}

@@ -1,0 +1,424 @@
+// Package runner runs the ingest pipeline in-process over local files: the
+// same split, parse, enrich and index code the Lambda functions run, with
+// a directory for staging and a file or OpenSearch sink.
+package runner
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/pipeline"
+)
+
+// LocalBucket is the bucket name local files are read as.
+const LocalBucket = "local"
+
+// Options configure a local run.
+type Options struct {
+	Paths   []string
+	LogType string // force a log type; otherwise detected from each path
+	OutDir  string // documents (file sink) and dead letters
+	Indexer bulk.Indexer
+	// Enrichers run in the enrich step (GeoIP...).
+	Enrichers    []pipeline.Enricher
+	Registry     *logtype.Registry
+	ChunkRecords int
+	// InlineMaxBytes: files at most this big are parsed whole (default 8 MiB).
+	InlineMaxBytes int64
+	Workers        int
+	Progress       io.Writer // nil for silence
+	Now            func() time.Time
+}
+
+// TypeCounts is the accounting of one log type.
+type TypeCounts struct {
+	Objects      int `json:"objects"`
+	RecordsIn    int `json:"records_in"`
+	Indexed      int `json:"indexed"`
+	DeadLettered int `json:"dead_lettered"`
+	Skipped      int `json:"skipped"`
+}
+
+// SkippedObject is an input that was not loaded, with the reason.
+type SkippedObject struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Summary is the result of a run. RecordsIn == Indexed + DeadLettered +
+// Skipped always holds.
+type Summary struct {
+	RecordsIn      int                    `json:"records_in"`
+	Indexed        int                    `json:"indexed"`
+	DeadLettered   int                    `json:"dead_lettered"`
+	Skipped        int                    `json:"skipped"`
+	Objects        int                    `json:"objects"`
+	Chunks         int                    `json:"chunks"`
+	SkippedObjects []SkippedObject        `json:"skipped_objects"`
+	ByType         map[string]*TypeCounts `json:"by_type"`
+	ByIndex        map[string]int         `json:"by_index"`
+	Reasons        map[string]int         `json:"reasons"`
+	DeadLetterDir  string                 `json:"dead_letter_dir,omitempty"`
+	Seconds        float64                `json:"seconds"`
+}
+
+// files is a Store serving local files as bucket "local" (key = the path
+// as given) and delegating everything else to the staging directory.
+type files struct{ staging blob.Dir }
+
+func (f files) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
+	if bucket == LocalBucket {
+		return os.Open(filepath.FromSlash(key))
+	}
+	return f.staging.Get(ctx, bucket, key)
+}
+
+func (f files) Head(ctx context.Context, bucket, key string) (blob.Info, error) {
+	if bucket == LocalBucket {
+		st, err := os.Stat(filepath.FromSlash(key))
+		if err != nil {
+			return blob.Info{}, err
+		}
+		return blob.Info{Size: st.Size()}, nil
+	}
+	return f.staging.Head(ctx, bucket, key)
+}
+
+func (f files) Put(ctx context.Context, bucket, key string, body []byte) error {
+	if bucket == LocalBucket {
+		return errors.New("the local runner never writes input files")
+	}
+	return f.staging.Put(ctx, bucket, key, body)
+}
+
+func (f files) List(ctx context.Context, bucket, prefix string) ([]string, error) {
+	return f.staging.List(ctx, bucket, prefix)
+}
+
+// countingIndexer tallies successes per index.
+type countingIndexer struct {
+	next    bulk.Indexer
+	mu      sync.Mutex
+	byIndex map[string]int
+}
+
+func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
+	res, err := c.next.Index(ctx, docs)
+	if err != nil {
+		return res, err
+	}
+	failed := map[string]int{}
+	for _, f := range res.Failed {
+		failed[f.Doc.Index+"\x00"+f.Doc.ID]++
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, d := range docs {
+		k := d.Index + "\x00" + d.ID
+		if failed[k] > 0 {
+			failed[k]--
+			continue
+		}
+		c.byIndex[d.Index]++
+	}
+	return res, nil
+}
+
+// Inputs expands paths (files and directories) into the files to load, in
+// a stable order.
+func Inputs(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, filepath.ToSlash(filepath.Clean(p)))
+			continue
+		}
+		err = filepath.WalkDir(p, func(q string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.IsDir() {
+				if strings.HasPrefix(e.Name(), ".") && q != p {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), ".md") {
+				return nil
+			}
+			out = append(out, filepath.ToSlash(filepath.Clean(q)))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Run loads every input and returns the summary. It fails only on
+// operational errors (unreadable input, sink unavailable).
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	start := time.Now()
+	if o.OutDir == "" {
+		o.OutDir = "out"
+	}
+	if o.Workers <= 0 {
+		o.Workers = 1
+	}
+	if o.Indexer == nil {
+		return nil, errors.New("no sink")
+	}
+	inputs, err := Inputs(o.Paths)
+	if err != nil {
+		return nil, err
+	}
+	stagingDir, err := os.MkdirTemp("", "siem-staging-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(stagingDir)
+	counter := &countingIndexer{next: o.Indexer, byIndex: map[string]int{}}
+	steps, err := pipeline.NewSteps(pipeline.StepsConfig{
+		Store:          files{staging: blob.Dir{Root: stagingDir}},
+		StagingBucket:  "staging",
+		Registry:       o.Registry,
+		ChunkRecords:   o.ChunkRecords,
+		InlineMaxBytes: o.InlineMaxBytes,
+		Indexer:        counter,
+		Enrichers:      o.Enrichers,
+		Now:            o.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{ByType: map[string]*TypeCounts{}, Reasons: map[string]int{}, SkippedObjects: []SkippedObject{}}
+	var mu sync.Mutex
+	typeOf := func(t string) *TypeCounts {
+		if sum.ByType[t] == nil {
+			sum.ByType[t] = &TypeCounts{}
+		}
+		return sum.ByType[t]
+	}
+	done := 0
+	for _, in := range inputs {
+		sp, err := steps.Split(ctx, pipeline.SplitInput{Bucket: LocalBucket, Key: in, LogType: o.LogType})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", in, err)
+		}
+		sum.Objects++
+		if sp.Skipped {
+			sum.SkippedObjects = append(sum.SkippedObjects, SkippedObject{Path: in, Reason: sp.SkipReason})
+			progress(o.Progress, "[%d/%d] %s: skipped (%s)\n", sum.Objects, len(inputs), in, sp.SkipReason)
+			continue
+		}
+		chunks := []pipeline.Chunk{}
+		if sp.Chunk != nil {
+			chunks = append(chunks, *sp.Chunk)
+		} else if sp.Manifest != nil {
+			rc, err := steps.Store().Get(ctx, sp.Manifest.Bucket, sp.Manifest.Key)
+			if err != nil {
+				return nil, err
+			}
+			err = json.NewDecoder(rc).Decode(&chunks)
+			rc.Close()
+			if err != nil {
+				return nil, fmt.Errorf("%s: manifest: %w", in, err)
+			}
+		}
+		tc := typeOf(sp.LogType)
+		tc.Objects++
+		var objCounts pipeline.Counts
+		errs := make(chan error, len(chunks))
+		sem := make(chan struct{}, o.Workers)
+		var wg sync.WaitGroup
+		for _, c := range chunks {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(c pipeline.Chunk) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				res, err := runChunk(ctx, steps, c)
+				if err != nil {
+					errs <- fmt.Errorf("%s chunk %d: %w", in, c.Seq, err)
+					return
+				}
+				mu.Lock()
+				addCounts(&objCounts, res.Counts)
+				mu.Unlock()
+			}(c)
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return nil, err
+		}
+		sum.Chunks += len(chunks)
+		tc.RecordsIn += objCounts.RecordsIn
+		tc.Indexed += objCounts.Indexed
+		tc.DeadLettered += objCounts.DeadLettered
+		tc.Skipped += objCounts.Skipped
+		sum.RecordsIn += objCounts.RecordsIn
+		sum.Indexed += objCounts.Indexed
+		sum.DeadLettered += objCounts.DeadLettered
+		sum.Skipped += objCounts.Skipped
+		for k, v := range objCounts.Reasons {
+			sum.Reasons[k] += v
+		}
+		done++
+		progress(o.Progress, "[%d/%d] %s: %s, %d records, %d indexed, %d dead-lettered, %d skipped\n",
+			sum.Objects, len(inputs), in, sp.LogType, objCounts.RecordsIn, objCounts.Indexed, objCounts.DeadLettered, objCounts.Skipped)
+	}
+	sum.ByIndex = counter.byIndex
+	n, err := exportDeadLetters(stagingDir, filepath.Join(o.OutDir, "dead-letter"))
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		sum.DeadLetterDir = filepath.Join(o.OutDir, "dead-letter")
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
+
+func runChunk(ctx context.Context, steps *pipeline.Steps, c pipeline.Chunk) (pipeline.StepOutput, error) {
+	p, err := steps.Parse(ctx, c)
+	if err != nil {
+		return p, err
+	}
+	e, err := steps.Enrich(ctx, p)
+	if err != nil {
+		return e, err
+	}
+	return steps.Index(ctx, e)
+}
+
+func addCounts(c *pipeline.Counts, o pipeline.Counts) {
+	c.RecordsIn += o.RecordsIn
+	c.Indexed += o.Indexed
+	c.DeadLettered += o.DeadLettered
+	c.Skipped += o.Skipped
+	c.Pending += o.Pending
+	for k, v := range o.Reasons {
+		if c.Reasons == nil {
+			c.Reasons = map[string]int{}
+		}
+		c.Reasons[k] += v
+	}
+}
+
+func progress(w io.Writer, f string, a ...any) {
+	if w != nil {
+		fmt.Fprintf(w, f, a...)
+	}
+}
+
+// exportDeadLetters decompresses the staged dead letters into dir as
+// NDJSON files named after the step and the source path.
+func exportDeadLetters(stagingDir, dir string) (int, error) {
+	root := filepath.Join(stagingDir, "staging", "dead-letter")
+	n := 0
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if e.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		dst := filepath.Join(dir, strings.TrimSuffix(rel, ".gz"))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			return err
+		}
+		out, err := os.Create(dst)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, zr); err != nil {
+			out.Close()
+			return err
+		}
+		n++
+		return out.Close()
+	})
+	return n, err
+}
+
+// WriteTable prints the summary as the tables a person reads.
+func (s *Summary) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "\n%-22s %8s %10s %10s %14s %8s\n", "log type", "objects", "records", "indexed", "dead-lettered", "skipped")
+	types := make([]string, 0, len(s.ByType))
+	for t := range s.ByType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		c := s.ByType[t]
+		fmt.Fprintf(w, "%-22s %8d %10d %10d %14d %8d\n", t, c.Objects, c.RecordsIn, c.Indexed, c.DeadLettered, c.Skipped)
+	}
+	fmt.Fprintf(w, "%-22s %8d %10d %10d %14d %8d\n", "total", s.Objects, s.RecordsIn, s.Indexed, s.DeadLettered, s.Skipped)
+
+	if len(s.ByIndex) > 0 {
+		fmt.Fprintf(w, "\n%-40s %10s\n", "index", "documents")
+		idx := make([]string, 0, len(s.ByIndex))
+		for i := range s.ByIndex {
+			idx = append(idx, i)
+		}
+		sort.Strings(idx)
+		for _, i := range idx {
+			fmt.Fprintf(w, "%-40s %10d\n", i, s.ByIndex[i])
+		}
+	}
+	if len(s.Reasons) > 0 {
+		fmt.Fprintf(w, "\n%-60s %8s\n", "dead letters and skips by reason", "records")
+		rs := make([]string, 0, len(s.Reasons))
+		for r := range s.Reasons {
+			rs = append(rs, r)
+		}
+		sort.Strings(rs)
+		for _, r := range rs {
+			fmt.Fprintf(w, "%-60s %8d\n", r, s.Reasons[r])
+		}
+	}
+	if len(s.SkippedObjects) > 0 {
+		fmt.Fprintf(w, "\nskipped objects:\n")
+		for _, o := range s.SkippedObjects {
+			fmt.Fprintf(w, "  %s: %s\n", o.Path, o.Reason)
+		}
+	}
+	if s.DeadLetterDir != "" {
+		fmt.Fprintf(w, "\ndead letters (raw record, source, record number, reason): %s\n", s.DeadLetterDir)
+	}
+	fmt.Fprintf(w, "\nrecords in %d = indexed %d + dead-lettered %d + skipped %d (%.2fs)\n", s.RecordsIn, s.Indexed, s.DeadLettered, s.Skipped, s.Seconds)
+}
