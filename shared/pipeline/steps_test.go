@@ -14,6 +14,7 @@ import (
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/pipeline"
 )
@@ -129,7 +130,13 @@ func identity(t *testing.T, c pipeline.Counts) {
 }
 
 func TestSplitSkips(t *testing.T) {
-	f := newFixture(t, pipeline.StepsConfig{})
+	vpc := *logtype.Builtin().Get("vpcflowlogs")
+	vpc.KeyIgnored = "/test-ignore/"
+	reg, err := logtype.Builtin().WithOverrides([]*logtype.Definition{&vpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, pipeline.StepsConfig{Registry: reg})
 	ctx := context.Background()
 	f.store.Put(ctx, logBucket, "AWSLogs/123456789012/vpcflowlogs/us-east-1/empty.log.gz", nil)
 	f.store.Put(ctx, logBucket, "random/file.txt", []byte("hello"))
@@ -142,7 +149,9 @@ func TestSplitSkips(t *testing.T) {
 		{pipeline.SplitInput{Bucket: logBucket, Key: "random/file.txt"}, pipeline.SkipUnknownType},
 		{pipeline.SplitInput{Bucket: logBucket, Key: "siem-loader/exports/CloudTrail/x.json"}, pipeline.SkipOwnLog},
 		{pipeline.SplitInput{Bucket: staging, Key: "staging/chunks/x/CloudTrail/00000.chunk.gz"}, pipeline.SkipOwnLog},
-		{pipeline.SplitInput{Bucket: logBucket, Key: "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/x.json.gz"}, pipeline.SkipIgnoredKey},
+		// Digest files hold no events and match no log type.
+		{pipeline.SplitInput{Bucket: logBucket, Key: "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/x.json.gz"}, pipeline.SkipUnknownType},
+		{pipeline.SplitInput{Bucket: logBucket, Key: "AWSLogs/123456789012/vpcflowlogs/us-east-1/test-ignore/x.log"}, pipeline.SkipIgnoredKey},
 	}
 	for _, c := range cases {
 		out, err := f.steps.Split(ctx, c.in)

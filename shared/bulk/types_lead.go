@@ -1,0 +1,143 @@
+package bulk
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Doc is one document ready for indexing.
+type Doc struct {
+	Index  string          `json:"_index"`
+	ID     string          `json:"_id"`
+	Record int             `json:"record"`
+	Source json.RawMessage `json:"_source"`
+}
+
+// Failure is a document OpenSearch refused for good.
+type Failure struct {
+	Doc    Doc
+	Status int
+	Type   string
+	Reason string
+}
+
+// Result of indexing a batch of documents.
+type Result struct {
+	Indexed  int
+	Failed   []Failure
+	Requests int
+	Took     time.Duration
+}
+
+// Indexer indexes documents.
+type Indexer interface {
+	Index(ctx context.Context, docs []Doc) (Result, error)
+}
+
+// RetryableError means "try the whole call again later". Its type name is
+// the Lambda errorType the state machine retries.
+type RetryableError struct {
+	Status int
+	Reason string
+	Err    error
+}
+
+func (e *RetryableError) Error() string {
+	msg := "retryable"
+	if e.Status != 0 {
+		msg += fmt.Sprintf(" (HTTP %d)", e.Status)
+	}
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *RetryableError) Unwrap() error { return e.Err }
+
+// MemorySink keeps documents in memory (tests).
+type MemorySink struct {
+	mu   sync.Mutex
+	docs []Doc
+}
+
+// NewMemorySink returns an empty sink.
+func NewMemorySink() *MemorySink { return &MemorySink{} }
+
+// Index implements Indexer.
+func (m *MemorySink) Index(_ context.Context, docs []Doc) (Result, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.docs = append(m.docs, docs...)
+	return Result{Indexed: len(docs), Requests: 1}, nil
+}
+
+// Docs returns a copy of the documents received so far.
+func (m *MemorySink) Docs() []Doc {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Doc(nil), m.docs...)
+}
+
+// FileSink appends each document's source to DIR/<index>.ndjson.
+type FileSink struct {
+	dir   string
+	mu    sync.Mutex
+	files map[string]*os.File
+	bufs  map[string]*bufio.Writer
+}
+
+// NewFileSink returns a sink writing under dir.
+func NewFileSink(dir string) *FileSink {
+	return &FileSink{dir: dir, files: map[string]*os.File{}, bufs: map[string]*bufio.Writer{}}
+}
+
+// Index implements Indexer.
+func (f *FileSink) Index(_ context.Context, docs []Doc) (Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, d := range docs {
+		w, ok := f.bufs[d.Index]
+		if !ok {
+			if err := os.MkdirAll(f.dir, 0o755); err != nil {
+				return Result{}, err
+			}
+			fh, err := os.OpenFile(filepath.Join(f.dir, d.Index+".ndjson"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				return Result{}, err
+			}
+			f.files[d.Index] = fh
+			w = bufio.NewWriterSize(fh, 256<<10)
+			f.bufs[d.Index] = w
+		}
+		w.Write(d.Source)
+		w.WriteByte('\n')
+	}
+	return Result{Indexed: len(docs), Requests: 1}, nil
+}
+
+// Close flushes and closes every file.
+func (f *FileSink) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var first error
+	for k, w := range f.bufs {
+		if err := w.Flush(); err != nil && first == nil {
+			first = err
+		}
+		if err := f.files[k].Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	f.files, f.bufs = map[string]*os.File{}, map[string]*bufio.Writer{}
+	return first
+}
