@@ -1,4 +1,5 @@
-// Command enrich is the ingest state machine's enrich step (see shared/pipeline).
+// Command enrich is the ingest state machine's enrich step; the domain code is
+// in shared/pipeline, this file only wires configuration to it.
 package main
 
 import (
@@ -17,12 +18,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("enrich: configuration: %v", err)
 	}
-	lambda.Start(func(ctx context.Context, payload json.RawMessage) (any, error) {
-		var in pipeline.StepOutput
-		if err := json.Unmarshal(payload, &in); err != nil {
-			return nil, err
-		}
-		out, err := steps.Enrich(ctx, in)
-		return out, pipeline.LambdaError(err)
-	})
+	lambda.Start(handler(steps))
+}
+
+func handler(steps *pipeline.Steps) func(context.Context, json.RawMessage) (json.RawMessage, error) {
+	return pipeline.Handler(steps, "enrich")
 }

@@ -1,4 +1,5 @@
-// Command parse is the ingest state machine's parse step (see shared/pipeline).
+// Command parse is the ingest state machine's parse step; the domain code is
+// in shared/pipeline, this file only wires configuration to it.
 package main
 
 import (
@@ -17,8 +18,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("parse: configuration: %v", err)
 	}
-	lambda.Start(func(ctx context.Context, payload json.RawMessage) (any, error) {
-		out, err := steps.HandleParse(ctx, payload)
-		return out, pipeline.LambdaError(err)
-	})
+	lambda.Start(handler(steps))
+}
+
+func handler(steps *pipeline.Steps) func(context.Context, json.RawMessage) (json.RawMessage, error) {
+	return pipeline.Handler(steps, "parse")
 }

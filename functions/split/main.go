@@ -1,4 +1,5 @@
-// Command split is the ingest state machine's split step (see shared/pipeline).
+// Command split is the ingest state machine's split step; the domain code is
+// in shared/pipeline, this file only wires configuration to it.
 package main
 
 import (
@@ -17,12 +18,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("split: configuration: %v", err)
 	}
-	lambda.Start(func(ctx context.Context, payload json.RawMessage) (any, error) {
-		var in pipeline.SplitInput
-		if err := json.Unmarshal(payload, &in); err != nil {
-			return nil, err
-		}
-		out, err := steps.Split(ctx, in)
-		return out, pipeline.LambdaError(err)
-	})
+	lambda.Start(handler(steps))
+}
+
+func handler(steps *pipeline.Steps) func(context.Context, json.RawMessage) (json.RawMessage, error) {
+	return pipeline.Handler(steps, "split")
 }

@@ -93,3 +93,15 @@ func LambdaError(err error) error {
 	}
 	return err
 }
+
+// Handler is a Lambda handler for one step; functions/<fn>/main.go passes
+// it to lambda.Start.
+func Handler(s *Steps, function string) func(context.Context, json.RawMessage) (json.RawMessage, error) {
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		out, err := s.Invoke(ctx, function, payload)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}

@@ -37,6 +37,9 @@ var deliberate = map[string]string{
 	// Elastic maps the flow action to event.action "accept"/"reject" (lower
 	// case); we keep AWS's value, as the reference's dashboards expect.
 	"vpcflowlogs/event.action": "AWS's ACCEPT/REJECT kept as written",
+	// ECS allows only success/failure/unknown for event.outcome; Elastic's
+	// VPC pipeline writes allow/deny there.
+	"vpcflowlogs/event.outcome": "ECS event.outcome values (success/failure)",
 	// Elastic's ALB pipeline names the action "forward" etc.; we do not map
 	// event.action for ALB.
 	"alb/event.action": "not mapped for ALB",
