@@ -5,7 +5,6 @@ package bench
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
@@ -47,7 +47,7 @@ func parseAll(tb testing.TB, def *logtype.Definition, key string, content []byte
 		if err != nil {
 			continue
 		}
-		b, _ := json.Marshal(out.Doc)
+		b, _ := doc.AppendJSON(nil, out.Doc)
 		sink.Reset()
 		sink.Write(b)
 		docs++

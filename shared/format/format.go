@@ -127,63 +127,6 @@ func (f *lineFramer) isHeader(b []byte) bool {
 	return f.header == "" // without a marker, the first line is the header
 }
 
-// jsonFramer yields JSON values (or the elements of their records field).
-type jsonFramer struct {
-	dec     *json.Decoder
-	field   string
-	pending []json.RawMessage
-	n       int
-}
-
-func newJSONFramer(r io.Reader, field string) *jsonFramer {
-	return &jsonFramer{dec: json.NewDecoder(r), field: field}
-}
-
-func (f *jsonFramer) Next() (Record, error) {
-	for len(f.pending) == 0 {
-		var v json.RawMessage
-		off := f.dec.InputOffset()
-		if err := f.dec.Decode(&v); err != nil {
-			if err == io.EOF {
-				return Record{}, io.EOF
-			}
-			return Record{}, &FrameError{Num: f.n + 1, Offset: off, Err: fmt.Errorf("invalid JSON: %w", err)}
-		}
-		if f.field == "" {
-			f.pending = append(f.pending, v)
-			break
-		}
-		var outer map[string]json.RawMessage
-		if err := json.Unmarshal(v, &outer); err != nil {
-			// Not an object: keep it as one record so decode dead-letters it
-			// with a precise reason instead of losing it.
-			f.pending = append(f.pending, v)
-			break
-		}
-		inner, ok := outer[f.field]
-		if !ok {
-			// A value without the records field (CloudTrail digest files,
-			// for instance) holds no records; count it as one record the
-			// decoder reports on.
-			f.pending = append(f.pending, v)
-			break
-		}
-		var recs []json.RawMessage
-		if err := json.Unmarshal(inner, &recs); err != nil {
-			return Record{}, &FrameError{Num: f.n + 1, Offset: off, Err: fmt.Errorf("field %q is not a list: %w", f.field, err)}
-		}
-		f.pending = append(f.pending, recs...)
-	}
-	v := f.pending[0]
-	f.pending = f.pending[1:]
-	f.n++
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, v); err != nil {
-		return Record{}, &FrameError{Num: f.n, Err: err}
-	}
-	return Record{Num: f.n, Raw: buf.Bytes()}, nil
-}
-
 // ErrNoRecordsField is returned by Decode for a JSON value that lacks the
 // log type's records field.
 var ErrNoRecordsField = errors.New("JSON value has no records field")

@@ -11,11 +11,13 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/normalize"
@@ -275,6 +277,22 @@ func (g *gzLines) add(v any) error {
 	return nil
 }
 
+// addDoc writes a document line without re-encoding its source.
+func (g *gzLines) addDoc(d bulk.Doc) {
+	line := make([]byte, 0, len(d.Source)+len(d.Index)+len(d.ID)+48)
+	line = append(line, `{"_index":`...)
+	line, _ = doc.AppendJSON(line, d.Index)
+	line = append(line, `,"_id":`...)
+	line, _ = doc.AppendJSON(line, d.ID)
+	line = append(line, `,"record":`...)
+	line = strconv.AppendInt(line, int64(d.Record), 10)
+	line = append(line, `,"_source":`...)
+	line = append(line, d.Source...)
+	line = append(line, '}', '\n')
+	g.zw.Write(line)
+	g.n++
+}
+
 func (g *gzLines) bytes() []byte {
 	g.zw.Close()
 	return g.buf.Bytes()
@@ -371,16 +389,14 @@ func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
 			}
 			continue
 		}
-		src, err := json.Marshal(o.Doc)
+		src, err := doc.AppendJSON(nil, o.Doc)
 		if err != nil {
 			if err := deadLetter(rec.Num, rec.Raw, "cannot serialize document: "+err.Error()); err != nil {
 				return StepOutput{}, err
 			}
 			continue
 		}
-		if err := docs.add(bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: src}); err != nil {
-			return StepOutput{}, err
-		}
+		docs.addDoc(bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: src})
 		out.Counts.Pending++
 	}
 	out.Docs = ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("docs", c.Source, fmt.Sprintf("%05d.parsed.ndjson.gz", c.Seq))}
@@ -486,12 +502,13 @@ func (s *Steps) Enrich(ctx context.Context, in StepOutput) (StepOutput, error) {
 		for _, e := range s.cfg.Enrichers {
 			e.Enrich(m, def)
 		}
-		b, err := json.Marshal(m)
+		b, err := doc.AppendJSON(nil, m)
 		if err != nil {
 			return fmt.Errorf("document %s: %w", d.ID, err)
 		}
 		d.Source = b
-		return w.add(d)
+		w.addDoc(d)
+		return nil
 	})
 	if err != nil {
 		return StepOutput{}, err

@@ -1,0 +1,207 @@
+package format
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// jsonFramer frames JSON objects without decoding them: it scans the
+// content once, string- and nesting-aware, and yields each top-level value
+// (or each element of its records field) as a byte slice. Values may span
+// lines and follow each other with any whitespace (Firehose concatenation).
+// Whether a record is valid JSON is decided by Decode, per record, so one
+// bad record is dead-lettered instead of failing the object.
+type jsonFramer struct {
+	r       io.Reader
+	buf     []byte
+	pos     int
+	loaded  bool
+	field   []byte
+	pending [][]byte
+	n       int
+}
+
+func newJSONFramer(r io.Reader, field string) *jsonFramer {
+	f := &jsonFramer{r: r}
+	if field != "" {
+		f.field, _ = json.Marshal(field)
+	}
+	return f
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+func (f *jsonFramer) skipSpace() {
+	for f.pos < len(f.buf) && isSpace(f.buf[f.pos]) {
+		f.pos++
+	}
+}
+
+// skipValue returns the end of the JSON value starting at i.
+func skipValue(b []byte, i int) (int, error) {
+	if i >= len(b) {
+		return i, io.ErrUnexpectedEOF
+	}
+	switch b[i] {
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end, err := skipString(b, j)
+				if err != nil {
+					return end, err
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, nil
+				}
+			}
+		}
+		return len(b), errors.New("unterminated object or list")
+	case '"':
+		return skipString(b, i)
+	default:
+		j := i
+		for j < len(b) && !isSpace(b[j]) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != '{' && b[j] != '[' && b[j] != '"' {
+			j++
+		}
+		if j == i {
+			return i, fmt.Errorf("unexpected %q", b[i])
+		}
+		return j, nil
+	}
+}
+
+func skipString(b []byte, i int) (int, error) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		}
+	}
+	return len(b), errors.New("unterminated string")
+}
+
+// records returns the elements of the records field of the object obj, or
+// ok=false when obj is not an object holding that field as a list.
+func (f *jsonFramer) records(obj []byte) (elems [][]byte, ok bool, err error) {
+	if len(obj) == 0 || obj[0] != '{' {
+		return nil, false, nil
+	}
+	i := 1
+	for {
+		for i < len(obj) && (isSpace(obj[i]) || obj[i] == ',') {
+			i++
+		}
+		if i >= len(obj) || obj[i] == '}' {
+			return nil, false, nil
+		}
+		if obj[i] != '"' {
+			return nil, false, fmt.Errorf("object key expected at byte %d", i)
+		}
+		kEnd, err := skipString(obj, i)
+		if err != nil {
+			return nil, false, err
+		}
+		key := obj[i:kEnd]
+		i = kEnd
+		for i < len(obj) && isSpace(obj[i]) {
+			i++
+		}
+		if i >= len(obj) || obj[i] != ':' {
+			return nil, false, fmt.Errorf("':' expected after key %s", key)
+		}
+		i++
+		for i < len(obj) && isSpace(obj[i]) {
+			i++
+		}
+		vEnd, err := skipValue(obj, i)
+		if err != nil {
+			return nil, false, err
+		}
+		if bytes.Equal(key, f.field) {
+			v := obj[i:vEnd]
+			if len(v) == 0 || v[0] != '[' {
+				return nil, false, fmt.Errorf("field %s is not a list", key)
+			}
+			j := 1
+			for {
+				for j < len(v) && (isSpace(v[j]) || v[j] == ',') {
+					j++
+				}
+				if j >= len(v) || v[j] == ']' {
+					return elems, true, nil
+				}
+				e, err := skipValue(v, j)
+				if err != nil {
+					return nil, false, err
+				}
+				elems = append(elems, v[j:e])
+				j = e
+			}
+		}
+		i = vEnd
+	}
+}
+
+func (f *jsonFramer) Next() (Record, error) {
+	if !f.loaded {
+		b, err := io.ReadAll(f.r)
+		if err != nil {
+			return Record{}, &FrameError{Num: 1, Err: err}
+		}
+		f.buf, f.loaded = b, true
+	}
+	for len(f.pending) == 0 {
+		f.skipSpace()
+		if f.pos >= len(f.buf) {
+			return Record{}, io.EOF
+		}
+		start := f.pos
+		end, err := skipValue(f.buf, start)
+		if err != nil {
+			f.pos = len(f.buf)
+			return Record{}, &FrameError{Num: f.n + 1, Offset: int64(start), Err: fmt.Errorf("invalid JSON: %w", err)}
+		}
+		f.pos = end
+		v := f.buf[start:end]
+		if f.field == nil {
+			f.pending = append(f.pending, v)
+			break
+		}
+		elems, ok, err := f.records(v)
+		if err != nil {
+			f.pos = len(f.buf)
+			return Record{}, &FrameError{Num: f.n + 1, Offset: int64(start), Err: fmt.Errorf("invalid JSON: %w", err)}
+		}
+		if !ok {
+			// A value without the records field (a bare event, or something
+			// else): one record, which Decode accepts or explains.
+			f.pending = append(f.pending, v)
+			break
+		}
+		f.pending = append(f.pending, elems...)
+	}
+	v := f.pending[0]
+	f.pending = f.pending[1:]
+	f.n++
+	if bytes.ContainsAny(v, "\n\r") {
+		var c bytes.Buffer
+		if err := json.Compact(&c, v); err == nil {
+			v = c.Bytes()
+		} else {
+			v = bytes.Join(bytes.Fields(v), []byte(" "))
+		}
+	}
+	return Record{Num: f.n, Raw: v}, nil
+}
