@@ -2,11 +2,13 @@ package bulk
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -105,24 +107,40 @@ func NewFileSink(dir string) *FileSink {
 func (f *FileSink) Index(_ context.Context, docs []Doc) (Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	var res Result
 	for _, d := range docs {
+		if d.Index == "." || d.Index == ".." || strings.ContainsAny(d.Index, `/\`) {
+			// OpenSearch refuses such names too (invalid_index_name_exception).
+			res.Failed = append(res.Failed, Failure{Doc: d, Status: 400, Type: "invalid_index_name_exception", Reason: fmt.Sprintf("index name %q cannot be a file name", d.Index)})
+			continue
+		}
+		e, fail := prepare(&d)
+		if fail != nil {
+			res.Failed = append(res.Failed, *fail)
+			continue
+		}
+		src := e.data[bytes.IndexByte(e.data, '\n')+1 : len(e.data)-1]
 		w, ok := f.bufs[d.Index]
 		if !ok {
 			if err := os.MkdirAll(f.dir, 0o755); err != nil {
-				return Result{}, err
+				return res, err
 			}
 			fh, err := os.OpenFile(filepath.Join(f.dir, d.Index+".ndjson"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 			if err != nil {
-				return Result{}, err
+				return res, err
 			}
 			f.files[d.Index] = fh
 			w = bufio.NewWriterSize(fh, 256<<10)
 			f.bufs[d.Index] = w
 		}
-		w.Write(d.Source)
-		w.WriteByte('\n')
+		w.Write(src)
+		if err := w.WriteByte('\n'); err != nil {
+			return res, fmt.Errorf("file sink: writing %s: %w", f.files[d.Index].Name(), err)
+		}
+		res.Indexed++
 	}
-	return Result{Indexed: len(docs), Requests: 1}, nil
+	res.Requests = 1
+	return res, nil
 }
 
 // Close flushes and closes every file.
