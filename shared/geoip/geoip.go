@@ -4,86 +4,146 @@
 package geoip
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/oschwald/maxminddb-golang/v2"
 )
 
-// DB holds the optional City and ASN readers and a lookup cache.
-type DB struct {
-	city, asn *maxminddb.Reader
-	mu        sync.Mutex
-	cache     map[netip.Addr]entry
-}
-
-type entry struct {
-	geo map[string]any
-	as  map[string]any
-}
-
+// cacheSize bounds the per-address lookup cache. When it is full the cache
+// is dropped and refilled: cheap, and log batches repeat a few addresses.
 const cacheSize = 1 << 16
 
+// DB holds the optional City and ASN readers and a lookup cache. It is safe
+// for concurrent use. The zero value and a nil *DB enrich nothing.
+type DB struct {
+	city, asn *maxminddb.Reader
+	shared    bool // owned by the Load cache: Close is a no-op
+
+	mu    sync.RWMutex
+	cache map[netip.Addr]result
+}
+
+// result is what one address resolves to; nil halves write nothing.
+type result struct {
+	geo *geoInfo
+	as  *asInfo
+}
+
+// geoInfo and asInfo keep their members already boxed as interface values,
+// so building a document's objects costs only the maps.
+type geoInfo struct {
+	members  []member
+	lat, lon any // float64; nil without a location
+}
+
+type asInfo struct {
+	number, org any // int64 and string; nil when absent
+}
+
+type member struct {
+	key string
+	val any
+}
+
 // Open opens the databases at the given paths. An empty path or a missing
-// file disables that half; a corrupt file is an error naming it.
+// file disables that half; an unreadable or corrupt file, or a database of
+// the wrong kind (City and ASN swapped), is an error naming the file.
 func Open(cityPath, asnPath string) (*DB, error) {
-	db := &DB{cache: map[netip.Addr]entry{}}
-	var err error
-	if db.city, err = open(cityPath); err != nil {
-		return nil, err
-	}
-	if db.asn, err = open(asnPath); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
-}
-
-func open(path string) (*maxminddb.Reader, error) {
-	if path == "" {
-		return nil, nil
-	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	r, err := maxminddb.Open(path)
+	city, err := openFile(cityPath, kindCity)
 	if err != nil {
-		return nil, fmt.Errorf("GeoIP database %s: %w", path, err)
+		return nil, err
 	}
-	return r, nil
+	asn, err := openFile(asnPath, kindASN)
+	if err != nil {
+		if city != nil {
+			city.Close()
+		}
+		return nil, err
+	}
+	return newDB(city, asn), nil
 }
 
-// FromBytes opens databases held in memory; nil disables that half.
+// FromBytes opens databases held in memory; nil disables that half. The
+// slices must not be modified while the DB is in use.
 func FromBytes(city, asn []byte) (*DB, error) {
-	db := &DB{cache: map[netip.Addr]entry{}}
+	var c, a *maxminddb.Reader
 	var err error
 	if city != nil {
-		if db.city, err = maxminddb.OpenBytes(city); err != nil {
-			return nil, fmt.Errorf("GeoIP City database: %w", err)
+		if c, err = maxminddb.OpenBytes(city); err == nil {
+			err = checkKind(c, kindCity)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("geoip: City database: %w", err)
 		}
 	}
 	if asn != nil {
-		if db.asn, err = maxminddb.OpenBytes(asn); err != nil {
-			return nil, fmt.Errorf("GeoIP ASN database: %w", err)
+		if a, err = maxminddb.OpenBytes(asn); err == nil {
+			err = checkKind(a, kindASN)
+		}
+		if err != nil {
+			if c != nil {
+				c.Close()
+			}
+			return nil, fmt.Errorf("geoip: ASN database: %w", err)
 		}
 	}
-	return db, nil
+	return newDB(c, a), nil
+}
+
+func newDB(city, asn *maxminddb.Reader) *DB {
+	return &DB{city: city, asn: asn, cache: make(map[netip.Addr]result)}
+}
+
+type kind int
+
+const (
+	kindCity kind = iota
+	kindASN
+)
+
+func (k kind) String() string {
+	if k == kindCity {
+		return "City"
+	}
+	return "ASN"
+}
+
+// checkKind rejects the obvious mix-up of the City and ASN files, which
+// would otherwise silently enrich nothing. Other vendors' compatible
+// databases (GeoIP2-City, DBIP-City-Lite, GeoIP2-ISP...) are accepted.
+func checkKind(r *maxminddb.Reader, k kind) error {
+	t := r.Metadata.DatabaseType
+	var wrong bool
+	switch k {
+	case kindCity:
+		wrong = strings.Contains(t, "ASN") || strings.Contains(t, "ISP")
+	case kindASN:
+		wrong = strings.Contains(t, "City") || strings.Contains(t, "Country")
+	}
+	if wrong {
+		r.Close()
+		return fmt.Errorf("database type %q is not a %s database", t, k)
+	}
+	return nil
 }
 
 // Enabled reports which halves are loaded.
-func (db *DB) Enabled() (city, asn bool) { return db.city != nil, db.asn != nil }
+func (db *DB) Enabled() (city, asn bool) {
+	if db == nil {
+		return false, false
+	}
+	return db.city != nil, db.asn != nil
+}
 
-// Close releases the readers.
+// Close releases the readers. The DB must not be used afterwards. Close on a
+// DB returned by Load does nothing: warm invocations share it.
 func (db *DB) Close() error {
+	if db == nil || db.shared {
+		return nil
+	}
 	var first error
 	for _, r := range []*maxminddb.Reader{db.city, db.asn} {
 		if r != nil {
@@ -95,98 +155,11 @@ func (db *DB) Close() error {
 	return first
 }
 
-type cityRecord struct {
-	City struct {
-		Names map[string]string `maxminddb:"names"`
-	} `maxminddb:"city"`
-	Continent struct {
-		Names map[string]string `maxminddb:"names"`
-	} `maxminddb:"continent"`
-	Country struct {
-		ISOCode string            `maxminddb:"iso_code"`
-		Names   map[string]string `maxminddb:"names"`
-	} `maxminddb:"country"`
-	Location struct {
-		Latitude  *float64 `maxminddb:"latitude"`
-		Longitude *float64 `maxminddb:"longitude"`
-	} `maxminddb:"location"`
-	Subdivisions []struct {
-		ISOCode string            `maxminddb:"iso_code"`
-		Names   map[string]string `maxminddb:"names"`
-	} `maxminddb:"subdivisions"`
-}
-
-type asnRecord struct {
-	Number uint   `maxminddb:"autonomous_system_number"`
-	Org    string `maxminddb:"autonomous_system_organization"`
-}
-
-// skip is true for addresses no GeoIP database can place: private,
-// loopback, link-local, multicast, unspecified.
-func skip(a netip.Addr) bool {
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsMulticast() || a.IsUnspecified() || a.IsInterfaceLocalMulticast()
-}
-
-func (db *DB) lookup(a netip.Addr) entry {
-	db.mu.Lock()
-	e, ok := db.cache[a]
-	db.mu.Unlock()
-	if ok {
-		return e
-	}
-	if db.city != nil {
-		var r cityRecord
-		if res := db.city.Lookup(a); res.Found() && res.Decode(&r) == nil {
-			g := map[string]any{}
-			put(g, "city_name", r.City.Names["en"])
-			put(g, "continent_name", r.Continent.Names["en"])
-			put(g, "country_iso_code", r.Country.ISOCode)
-			put(g, "country_name", r.Country.Names["en"])
-			if len(r.Subdivisions) > 0 {
-				put(g, "region_name", r.Subdivisions[0].Names["en"])
-				if r.Country.ISOCode != "" && r.Subdivisions[0].ISOCode != "" {
-					g["region_iso_code"] = r.Country.ISOCode + "-" + r.Subdivisions[0].ISOCode
-				}
-			}
-			if r.Location.Latitude != nil && r.Location.Longitude != nil {
-				g["location"] = map[string]any{"lat": *r.Location.Latitude, "lon": *r.Location.Longitude}
-			}
-			if len(g) > 0 {
-				e.geo = g
-			}
-		}
-	}
-	if db.asn != nil {
-		var r asnRecord
-		if res := db.asn.Lookup(a); res.Found() && res.Decode(&r) == nil && (r.Number != 0 || r.Org != "") {
-			as := map[string]any{}
-			if r.Number != 0 {
-				as["number"] = int64(r.Number)
-			}
-			if r.Org != "" {
-				as["organization"] = map[string]any{"name": r.Org}
-			}
-			e.as = as
-		}
-	}
-	db.mu.Lock()
-	if len(db.cache) >= cacheSize {
-		db.cache = map[netip.Addr]entry{}
-	}
-	db.cache[a] = e
-	db.mu.Unlock()
-	return e
-}
-
-func put(m map[string]any, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
-}
-
-// Enrich writes <field>.geo and <field>.as for each field in fields whose
-// .ip holds a public address found in the databases.
+// Enrich sets <field>.geo and <field>.as for each field in fields whose
+// .ip is a string holding a public address found in the databases. Existing
+// geo/as objects are replaced; nothing is written for a half that has no
+// answer. Private (RFC 1918, fc00::/7), loopback, link-local, multicast and
+// unspecified addresses are not looked up.
 func (db *DB) Enrich(doc map[string]any, fields []string) {
 	if db == nil || (db.city == nil && db.asn == nil) {
 		return
@@ -204,86 +177,143 @@ func (db *DB) Enrich(doc map[string]any, fields []string) {
 		if err != nil {
 			continue
 		}
-		a = a.Unmap()
+		a = a.Unmap().WithZone("")
 		if skip(a) {
 			continue
 		}
-		e := db.lookup(a)
-		// Each document gets its own copies: later steps may modify them.
-		if e.geo != nil {
-			obj["geo"] = clone(e.geo)
+		r := db.lookup(a)
+		// Each document gets its own maps: later steps may modify them.
+		if r.geo != nil {
+			obj["geo"] = r.geo.object()
 		}
-		if e.as != nil {
-			obj["as"] = clone(e.as)
+		if r.as != nil {
+			obj["as"] = r.as.object()
 		}
 	}
 }
 
-func clone(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if sub, ok := v.(map[string]any); ok {
-			v = clone(sub)
+// skip is true for addresses no GeoIP database can place.
+func skip(a netip.Addr) bool {
+	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsMulticast() || a.IsUnspecified()
+}
+
+func (db *DB) lookup(a netip.Addr) result {
+	db.mu.RLock()
+	r, ok := db.cache[a]
+	db.mu.RUnlock()
+	if ok {
+		return r
+	}
+	r = db.resolve(a)
+	db.mu.Lock()
+	if len(db.cache) >= cacheSize {
+		db.cache = make(map[netip.Addr]result, cacheSize)
+	}
+	db.cache[a] = r
+	db.mu.Unlock()
+	return r
+}
+
+// names decodes only the English name of a GeoNames record.
+type names struct {
+	EN string `maxminddb:"en"`
+}
+
+type cityRecord struct {
+	City struct {
+		Names names `maxminddb:"names"`
+	} `maxminddb:"city"`
+	Continent struct {
+		Names names `maxminddb:"names"`
+	} `maxminddb:"continent"`
+	Country struct {
+		ISOCode string `maxminddb:"iso_code"`
+		Names   names  `maxminddb:"names"`
+	} `maxminddb:"country"`
+	Location struct {
+		Latitude  *float64 `maxminddb:"latitude"`
+		Longitude *float64 `maxminddb:"longitude"`
+	} `maxminddb:"location"`
+	Subdivisions []struct {
+		ISOCode string `maxminddb:"iso_code"`
+		Names   names  `maxminddb:"names"`
+	} `maxminddb:"subdivisions"`
+}
+
+type asnRecord struct {
+	Number uint   `maxminddb:"autonomous_system_number"`
+	Org    string `maxminddb:"autonomous_system_organization"`
+}
+
+// resolve queries the databases without the cache. Lookup or decode errors
+// (a damaged record) are treated as "not found".
+func (db *DB) resolve(a netip.Addr) result {
+	var out result
+	if db.city != nil {
+		var r cityRecord
+		if res := db.city.Lookup(a); res.Found() && res.Decode(&r) == nil {
+			var g geoInfo
+			add := func(k, v string) {
+				if v != "" {
+					g.members = append(g.members, member{k, v})
+				}
+			}
+			add("city_name", r.City.Names.EN)
+			add("continent_name", r.Continent.Names.EN)
+			add("country_iso_code", r.Country.ISOCode)
+			add("country_name", r.Country.Names.EN)
+			if len(r.Subdivisions) > 0 {
+				sub := r.Subdivisions[0]
+				add("region_name", sub.Names.EN)
+				if r.Country.ISOCode != "" && sub.ISOCode != "" {
+					add("region_iso_code", r.Country.ISOCode+"-"+sub.ISOCode)
+				}
+			}
+			if r.Location.Latitude != nil && r.Location.Longitude != nil {
+				g.lat, g.lon = *r.Location.Latitude, *r.Location.Longitude
+			}
+			if len(g.members) > 0 || g.lat != nil {
+				out.geo = &g
+			}
 		}
-		out[k] = v
+	}
+	if db.asn != nil {
+		var r asnRecord
+		if res := db.asn.Lookup(a); res.Found() && res.Decode(&r) == nil && (r.Number != 0 || r.Org != "") {
+			var as asInfo
+			if r.Number != 0 {
+				as.number = int64(r.Number)
+			}
+			if r.Org != "" {
+				as.org = r.Org
+			}
+			out.as = &as
+		}
 	}
 	return out
 }
 
-// Source is where the Lambda functions fetch the databases from (S3).
-type Source interface {
-	Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
+// object is the ECS geo object; empty members are left out and location
+// is {"lat", "lon"} (an OpenSearch geo_point).
+func (g *geoInfo) object() map[string]any {
+	m := make(map[string]any, len(g.members)+1)
+	for _, kv := range g.members {
+		m[kv.key] = kv.val
+	}
+	if g.lat != nil {
+		m["location"] = map[string]any{"lat": g.lat, "lon": g.lon}
+	}
+	return m
 }
 
-var (
-	loadMu sync.Mutex
-	loaded = map[string]*DB{}
-)
-
-// Load returns the databases of bucket, downloading cityKey and asnKey into
-// cacheDir once per container and reusing files younger than maxAge. A
-// missing object disables that half; other errors are returned.
-func Load(ctx context.Context, src Source, bucket, cityKey, asnKey, cacheDir string, maxAge time.Duration) (*DB, error) {
-	loadMu.Lock()
-	defer loadMu.Unlock()
-	if db, ok := loaded[bucket]; ok {
-		return db, nil
+// object is the ECS as object; number is an int64 (ECS long).
+func (a *asInfo) object() map[string]any {
+	m := make(map[string]any, 2)
+	if a.number != nil {
+		m["number"] = a.number
 	}
-	paths := make([]string, 2)
-	for i, key := range []string{cityKey, asnKey} {
-		p := filepath.Join(cacheDir, strings.ReplaceAll(bucket+"_"+key, "/", "_"))
-		if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) < maxAge {
-			paths[i] = p
-			continue
-		}
-		rc, err := src.Get(ctx, bucket, key)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		tmp := p + ".part"
-		f, err := os.Create(tmp)
-		if err == nil {
-			_, err = io.Copy(f, rc)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
-		rc.Close()
-		if err == nil {
-			err = os.Rename(tmp, p)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("caching s3://%s/%s: %w", bucket, key, err)
-		}
-		paths[i] = p
+	if a.org != nil {
+		m["organization"] = map[string]any{"name": a.org}
 	}
-	db, err := Open(paths[0], paths[1])
-	if err != nil {
-		return nil, err
-	}
-	loaded[bucket] = db
-	return db, nil
+	return m
 }
