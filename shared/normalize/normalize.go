@@ -32,6 +32,23 @@ type Normalizer struct {
 	region   string
 	tsLoc    *time.Location
 	idxLoc   *time.Location
+
+	ingestedText string
+	plan         []mapping
+	static       []staticField
+}
+
+// mapping is one ECS target and where its value comes from, in a stable
+// order (the definition's maps are unordered).
+type mapping struct {
+	target  string
+	sources []string
+	list    bool
+}
+
+type staticField struct {
+	target string
+	value  any
 }
 
 var (
@@ -43,6 +60,18 @@ var (
 // all records of the object.
 func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	n := &Normalizer{def: def, src: src, ingested: ingested.UTC()}
+	n.ingestedText = FormatTime(n.ingested)
+	for t, srcs := range def.ECS {
+		n.plan = append(n.plan, mapping{target: t, sources: srcs})
+	}
+	for t, srcs := range def.ECSLists {
+		n.plan = append(n.plan, mapping{target: t, sources: srcs, list: true})
+	}
+	sort.Slice(n.plan, func(i, j int) bool { return n.plan[i].target < n.plan[j].target })
+	for t, v := range def.Static {
+		n.static = append(n.static, staticField{t, v})
+	}
+	sort.Slice(n.static, func(i, j int) bool { return n.static[i].target < n.static[j].target })
 	if m := keyAccount.FindStringSubmatch(src.Key); m != nil {
 		n.account = m[1]
 	}
@@ -84,53 +113,61 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		ts = n.ingested
 	}
 
-	// Base fields win over raw fields of the same name.
-	base := map[string]any{
-		"@message":      string(raw),
-		"@timestamp":    FormatTime(ts),
-		"@log_type":     def.Name,
-		"@log_s3bucket": n.src.Bucket,
-		"@log_s3key":    n.src.Key,
-		"event":         map[string]any{"module": def.Name, "ingested": FormatTime(n.ingested)},
-		"ecs":           map[string]any{"version": ecs.Version},
-	}
-	// ECS mapping reads the raw record as it came in.
-	mapped := map[string]any{}
-	if _, has := doc.Get(d, "cloud.provider"); !has {
-		doc.Set(mapped, "cloud.provider", "aws")
-	}
-	for target, sources := range def.ECS {
-		for _, src := range sources {
+	// ECS mapping reads the raw record as it came in: compute every value
+	// first, then write (a target may share a prefix with a raw source).
+	vals := make([]any, len(n.plan))
+	for i, p := range n.plan {
+		if p.list {
+			if v := collect(d, p.target, p.sources); len(v) > 0 {
+				vals[i] = v
+			}
+			continue
+		}
+		for _, src := range p.sources {
 			v, ok := doc.Get(d, src)
 			if !ok || !doc.Present(v) {
 				continue
 			}
-			if cv, ok := ecs.Coerce(target, v); ok {
-				doc.Set(mapped, target, cv)
+			if cv, ok := ecs.Coerce(p.target, v); ok {
+				vals[i] = cv
 				break
 			}
 		}
 	}
-	for target, sources := range def.ECSLists {
-		if vals := collect(d, target, sources); len(vals) > 0 {
-			doc.Set(mapped, target, vals)
+	_, rawProvider := doc.Get(d, "cloud.provider")
+	_, rawAccount := doc.Get(d, "cloud.account.id")
+	_, rawRegion := doc.Get(d, "cloud.region")
+
+	// Base fields win over raw fields of the same name.
+	d["@message"] = string(raw)
+	d["@timestamp"] = FormatTime(ts)
+	d["@log_type"] = def.Name
+	d["@log_s3bucket"] = n.src.Bucket
+	d["@log_s3key"] = n.src.Key
+	doc.Set(d, "event.module", def.Name)
+	doc.Set(d, "event.ingested", n.ingestedText)
+	doc.Set(d, "ecs.version", ecs.Version)
+	if !rawProvider {
+		doc.Set(d, "cloud.provider", "aws")
+	}
+	for i, p := range n.plan {
+		if vals[i] != nil {
+			doc.Set(d, p.target, vals[i])
 		}
 	}
-	if _, has := doc.Get(d, "cloud.account.id"); !has {
-		if _, ok := doc.Get(mapped, "cloud.account.id"); !ok && n.account != "" {
-			doc.Set(mapped, "cloud.account.id", n.account)
+	if !rawAccount && n.account != "" {
+		if _, ok := doc.Get(d, "cloud.account.id"); !ok {
+			doc.Set(d, "cloud.account.id", n.account)
 		}
 	}
-	if _, has := doc.Get(d, "cloud.region"); !has {
-		if _, ok := doc.Get(mapped, "cloud.region"); !ok && n.region != "" {
-			doc.Set(mapped, "cloud.region", n.region)
+	if !rawRegion && n.region != "" {
+		if _, ok := doc.Get(d, "cloud.region"); !ok {
+			doc.Set(d, "cloud.region", n.region)
 		}
 	}
-	for k, v := range def.Static {
-		doc.Set(mapped, k, v)
+	for _, st := range n.static {
+		doc.Set(d, st.target, st.value)
 	}
-	doc.Merge(d, base)
-	doc.Merge(d, mapped)
 
 	if def.Transform != "" {
 		if t := logtype.LookupTransform(def.Transform); t != nil {
