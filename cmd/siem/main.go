@@ -94,6 +94,8 @@ func load(args []string) error {
 	chunk := fs.Int("chunk-records", 0, "records per chunk when a file is cut (default: the log type's)")
 	workers := fs.Int("workers", runtime.NumCPU(), "chunks processed in parallel")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	rotation := fs.String("rotation", "", "index rotation for every log type: daily, weekly, monthly, yearly, auto")
+	indexTZ := fs.String("index-tz", "", "time zone of the index date, e.g. +09:00 (default UTC)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -103,6 +105,10 @@ func load(args []string) error {
 	}
 	if *typ != "" && logtype.Builtin().Get(*typ) == nil {
 		return fmt.Errorf("unknown log type %q (see 'siem types')", *typ)
+	}
+	reg, err := logtype.Builtin().WithIndexSettings(*rotation, *indexTZ)
+	if err != nil {
+		return err
 	}
 	var sink bulk.Indexer
 	var fileSink *bulk.FileSink
@@ -134,7 +140,7 @@ func load(args []string) error {
 		progress = nil
 	}
 	sum, err := runner.Run(context.Background(), runner.Options{
-		Paths: paths, LogType: *typ, OutDir: *out, Indexer: sink, Enrichers: enrichers,
+		Paths: paths, LogType: *typ, OutDir: *out, Indexer: sink, Enrichers: enrichers, Registry: reg,
 		ChunkRecords: *chunk, Workers: *workers, Progress: progress,
 	})
 	if fileSink != nil {

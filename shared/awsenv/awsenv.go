@@ -22,6 +22,7 @@ import (
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/geoip"
+	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/pipeline"
 )
@@ -58,6 +59,8 @@ func envInt(name string, def int) (int, error) {
 //	CHUNK_RECORDS           records per chunk (default: the log type's)
 //	INLINE_MAX_BYTES        objects up to this size are not cut (default 8 MiB)
 //	OWN_KEYS_REGEX          keys of the loader's own output to skip
+//	INDEX_ROTATION          daily, weekly, monthly, yearly or auto for every log type (default: each type's, monthly)
+//	INDEX_TZ                time zone of the index date, e.g. +09:00 (default UTC)
 //	OPENSEARCH_ENDPOINT     https://search-...es.amazonaws.com (index step)
 //	OPENSEARCH_AUTH         sigv4 (default) or basic
 //	OPENSEARCH_SERVICE      es (default) or aoss
@@ -78,6 +81,11 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 		Store:         blob.S3{Client: s3c},
 		StagingBucket: os.Getenv("STAGING_BUCKET"),
 	}
+	reg, err := logtype.Builtin().WithIndexSettings(os.Getenv("INDEX_ROTATION"), os.Getenv("INDEX_TZ"))
+	if err != nil {
+		return nil, fmt.Errorf("INDEX_ROTATION/INDEX_TZ: %w", err)
+	}
+	cfg.Registry = reg
 	if cfg.ChunkRecords, err = envInt("CHUNK_RECORDS", 0); err != nil {
 		return nil, err
 	}

@@ -312,3 +312,24 @@ func (r *Registry) Detect(key string) *Definition {
 	}
 	return nil
 }
+
+// WithIndexSettings returns a registry whose log types all use the given
+// rotation and rotation time zone (empty keeps each type's own). It is how
+// a deployment sets rotation without editing definitions.
+func (r *Registry) WithIndexSettings(rotation, tz string) (*Registry, error) {
+	if rotation == "" && tz == "" {
+		return r, nil
+	}
+	var over []*Definition
+	for _, d := range r.defs {
+		c := *d
+		if rotation != "" {
+			c.Index.Rotation = rotation
+		}
+		if tz != "" {
+			c.Index.TZ = tz
+		}
+		over = append(over, &c)
+	}
+	return r.WithOverrides(over)
+}
