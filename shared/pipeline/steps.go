@@ -601,12 +601,13 @@ func Summarize(items []json.RawMessage) (Summary, error) {
 			sum.Source, sum.LogType = so.Chunk.Source, so.Chunk.LogType
 		}
 		sum.Chunks++
-		sum.Counts.add(so.Counts)
+		sum.Counts.Add(so.Counts)
 	}
 	return sum, nil
 }
 
-func (c *Counts) add(o Counts) {
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
 	c.RecordsIn += o.RecordsIn
 	c.Pending += o.Pending
 	c.Indexed += o.Indexed

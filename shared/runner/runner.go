@@ -263,7 +263,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 					return
 				}
 				mu.Lock()
-				addCounts(&objCounts, res.Counts)
+				objCounts.Add(res.Counts)
 				mu.Unlock()
 			}(c)
 		}
@@ -310,20 +310,6 @@ func runChunk(ctx context.Context, steps *pipeline.Steps, c pipeline.Chunk) (pip
 		return e, err
 	}
 	return steps.Index(ctx, e)
-}
-
-func addCounts(c *pipeline.Counts, o pipeline.Counts) {
-	c.RecordsIn += o.RecordsIn
-	c.Indexed += o.Indexed
-	c.DeadLettered += o.DeadLettered
-	c.Skipped += o.Skipped
-	c.Pending += o.Pending
-	for k, v := range o.Reasons {
-		if c.Reasons == nil {
-			c.Reasons = map[string]int{}
-		}
-		c.Reasons[k] += v
-	}
 }
 
 func progress(w io.Writer, f string, a ...any) {
