@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/siemloader/siem/shared/logtype"
 )
@@ -178,6 +179,35 @@ func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 	}
 }
 
+// headerCache keeps the last parsed header: every record of a file shares
+// it, so names are split and normalised once, not per record.
+// The cache is bounded: a file full of distinct junk headers cannot grow it.
+var (
+	headerMu    sync.Mutex
+	headerCache = map[string][]string{}
+)
+
+func headerNames(header, delim string) []string {
+	key := delim + "\x00" + header
+	headerMu.Lock()
+	names, ok := headerCache[key]
+	headerMu.Unlock()
+	if ok {
+		return names
+	}
+	names = splitFields(header, delim)
+	for i, n := range names {
+		names[i] = strings.ReplaceAll(n, "-", "_")
+	}
+	headerMu.Lock()
+	if len(headerCache) >= 64 {
+		headerCache = map[string][]string{}
+	}
+	headerCache[key] = names
+	headerMu.Unlock()
+	return names
+}
+
 func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
 	header := rec.Header
 	if header == "" {
@@ -186,14 +216,14 @@ func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
 	if header == "" {
 		return nil, errors.New("no header line before this record")
 	}
-	names := splitFields(header, def.Delimiter)
+	names := headerNames(header, def.Delimiter)
 	vals := splitFields(string(rec.Raw), def.Delimiter)
 	if len(vals) != len(names) {
 		return nil, fmt.Errorf("line has %d fields but its header names %d", len(vals), len(names))
 	}
 	out := make(map[string]any, len(names))
 	for i, n := range names {
-		out[strings.ReplaceAll(n, "-", "_")] = vals[i]
+		out[n] = vals[i]
 	}
 	return out, nil
 }
