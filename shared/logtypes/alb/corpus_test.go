@@ -8,12 +8,18 @@ import (
 	"testing"
 )
 
-// TestCorpusALB decodes every line of the third-party ALB samples in
+// TestCorpusALB decodes every line of the third-party ELB samples in
 // ../shared/corpus (extra conformance tier; the files are not copied into
 // the project because of their licence).
 func TestCorpusALB(t *testing.T) {
 	dir := "../../../../shared/corpus/alb"
 	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	// Classic and Network Load Balancer lines can land in the same bucket:
+	// the decoder reads them too.
+	for _, other := range []string{"clb", "nlb"} {
+		more, _ := filepath.Glob(filepath.Join(dir, "..", other, "*.log"))
+		files = append(files, more...)
+	}
 	if len(files) == 0 {
 		t.Skipf("corpus tier skipped: no ALB samples in %s (absent outside developer machines and CI)", dir)
 	}

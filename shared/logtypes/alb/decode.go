@@ -148,6 +148,8 @@ func Decode(raw []byte) (map[string]any, error) {
 	switch {
 	case tok[0] == "tls" && len(tok) > 1 && strings.Contains(tok[1], "."):
 		return decodeNLB(strings.Fields(line))
+	case isTime(tok[0]) && len(tok) > 2 && isHostPort(tok[2]):
+		return decodeClassic(tok)
 	case isTime(tok[0]):
 		return decodeConnection(tok)
 	}
@@ -253,6 +255,54 @@ func parseRequest(m map[string]any, req string) {
 	if hasQuery {
 		set(m, "http_query", query)
 	}
+}
+
+func isHostPort(s string) bool {
+	_, _, ok := splitHostPort(s)
+	return ok
+}
+
+// decodeClassic reads a Classic Load Balancer line (no leading type; the
+// load balancer name second), which can share a bucket with ALB logs:
+// timestamp elb client:port backend:port request_processing_time
+// backend_processing_time response_processing_time elb_status_code
+// backend_status_code received_bytes sent_bytes "request" "user_agent"
+// ssl_cipher ssl_protocol. Backend fields use the ALB target_* names.
+func decodeClassic(tok []string) (map[string]any, error) {
+	if len(tok) < 12 {
+		return nil, fmt.Errorf("Classic Load Balancer line has %d fields, want at least 12 (through request)", len(tok))
+	}
+	m := map[string]any{"log_kind": "clb", "timestamp": tok[0]}
+	set(m, "elb", tok[1])
+	ip, port, _ := splitHostPort(tok[2])
+	m["client_ip"], m["client_port"] = ip, port
+	if tok[3] != "-" {
+		ip, port, ok := splitHostPort(tok[3])
+		if !ok {
+			return nil, fmt.Errorf("field 4 (backend:port): want ip:port or -, got %q", tok[3])
+		}
+		m["target_ip"], m["target_port"] = ip, port
+	}
+	for i, name := range []string{"request_processing_time", "target_processing_time", "response_processing_time", "elb_status_code", "target_status_code", "received_bytes", "sent_bytes"} {
+		v := tok[4+i]
+		if !isNumberOrDash(v) {
+			return nil, fmt.Errorf("field %d (%s): %q is not a number", 5+i, name, v)
+		}
+		set(m, name, v)
+	}
+	if len(tok) > 11 {
+		m["request"] = tok[11]
+		parseRequest(m, tok[11])
+	}
+	for i, name := range []string{"useragent", "ssl_cipher", "ssl_protocol"} {
+		if 12+i < len(tok) {
+			set(m, name, tok[12+i])
+		}
+	}
+	if len(tok) > 15 {
+		m["extra_fields"] = strings.Join(tok[15:], " ")
+	}
+	return m, nil
 }
 
 func decodeNLB(tok []string) (map[string]any, error) {
