@@ -120,12 +120,21 @@ func (f *lineFramer) Next() (Record, error) {
 	}
 }
 
+// isHeader spots header lines: the marker as first field, or a line of
+// field names (no digit anywhere, several names), which also covers
+// comma-separated exports of the same fields.
 func (f *lineFramer) isHeader(b []byte) bool {
-	if f.marker != "" {
-		first, _, _ := bytes.Cut(b, []byte(" "))
-		return string(first) == f.marker
+	first := b
+	if i := bytes.IndexAny(b, " ,"); i >= 0 {
+		first = b[:i]
 	}
-	return f.header == "" // without a marker, the first line is the header
+	if f.marker != "" && string(first) == f.marker {
+		return true
+	}
+	if bytes.ContainsAny(b, "0123456789{") {
+		return false
+	}
+	return len(bytes.FieldsFunc(b, func(r rune) bool { return r == ' ' || r == ',' })) >= 3
 }
 
 // ErrNoRecordsField is returned by Decode for a JSON value that lacks the
@@ -160,11 +169,12 @@ func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 	case "csv":
 		return decodeCSV(def, rec)
 	default:
+		raw := unwrapMessage(rec.Raw)
 		if d := logtype.LookupDecoder(def.Decoder); d != nil {
-			return d(rec.Raw)
+			return d(raw)
 		}
 		re := def.PatternRegexp()
-		m := re.FindSubmatchIndex(rec.Raw)
+		m := re.FindSubmatchIndex(raw)
 		if m == nil || m[0] != 0 {
 			return nil, errors.New("line does not match the log type's pattern")
 		}
@@ -173,7 +183,7 @@ func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 			if name == "" || m[2*i] < 0 {
 				continue
 			}
-			out[name] = string(rec.Raw[m[2*i]:m[2*i+1]])
+			out[name] = string(raw[m[2*i]:m[2*i+1]])
 		}
 		return out, nil
 	}
@@ -209,15 +219,30 @@ func headerNames(header, delim string) []string {
 }
 
 func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
+	line := string(unwrapMessage(rec.Raw))
+	delim := def.Delimiter
 	header := rec.Header
-	if header == "" {
-		header = def.DefaultHeader
+	if delim == "" && strings.Contains(header, ",") && !strings.Contains(header, " ") {
+		delim = ","
 	}
-	if header == "" {
-		return nil, errors.New("no header line before this record")
+	vals := splitFields(line, delim)
+	var names []string
+	if header != "" {
+		names = headerNames(header, delim)
+	} else {
+		var counts []string
+		for _, h := range def.DefaultHeaders {
+			n := headerNames(h, def.Delimiter)
+			if len(n) == len(vals) {
+				names = n
+				break
+			}
+			counts = append(counts, fmt.Sprint(len(n)))
+		}
+		if names == nil {
+			return nil, fmt.Errorf("no header line before this record, and its %d fields match no default format (%s fields)", len(vals), strings.Join(counts, ", "))
+		}
 	}
-	names := headerNames(header, def.Delimiter)
-	vals := splitFields(string(rec.Raw), def.Delimiter)
 	if len(vals) != len(names) {
 		return nil, fmt.Errorf("line has %d fields but its header names %d", len(vals), len(names))
 	}
@@ -226,6 +251,22 @@ func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
 		out[n] = vals[i]
 	}
 	return out, nil
+}
+
+// unwrapMessage returns the "message" of a line wrapped as a JSON object
+// ({"message": "..."}, as CloudWatch Logs and Firehose deliver text),
+// else the line itself.
+func unwrapMessage(raw []byte) []byte {
+	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
+		return raw
+	}
+	var w struct {
+		Message *string `json:"message"`
+	}
+	if json.Unmarshal(raw, &w) != nil || w.Message == nil {
+		return raw
+	}
+	return []byte(strings.TrimSpace(*w.Message))
 }
 
 func splitFields(s, delim string) []string {

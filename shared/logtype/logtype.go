@@ -40,8 +40,9 @@ type Definition struct {
 	// HeaderMarker is the first field of a csv header line; such a line may
 	// appear again mid-file (concatenated deliveries) and resets the header.
 	HeaderMarker string `yaml:"header_marker"`
-	// DefaultHeader applies to csv records that come before any header line.
-	DefaultHeader string `yaml:"default_header"`
+	// DefaultHeaders apply to csv records that come before any header line:
+	// the one with as many names as the record has fields is used.
+	DefaultHeaders []string `yaml:"default_headers"`
 	// RequiredField marks a JSON value as a record when RecordsField is set
 	// but absent (e.g. a bare CloudTrail event instead of a log file).
 	RequiredField string `yaml:"required_field"`
