@@ -137,9 +137,9 @@ func (f *lineFramer) isHeader(b []byte) bool {
 	return len(bytes.FieldsFunc(b, func(r rune) bool { return r == ' ' || r == ',' })) >= 3
 }
 
-// ErrNoRecordsField is returned by Decode for a JSON value that lacks the
-// log type's records field.
-var ErrNoRecordsField = errors.New("JSON value has no records field")
+// ProblemKey is set by Decode on a record it could read but that is not
+// shaped as expected; normalize moves it to error.message.
+const ProblemKey = "__problem"
 
 // Decode turns one framed record into its raw fields.
 func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
@@ -161,7 +161,9 @@ func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 			}
 			if def.RequiredField != "" {
 				if _, ok := m[def.RequiredField]; !ok {
-					return nil, fmt.Errorf("%w %q and no %q field", ErrNoRecordsField, def.RecordsField, def.RequiredField)
+					// Not shaped like this log type's records, but an object:
+					// it loads with what can be mapped and says why.
+					m[ProblemKey] = fmt.Sprintf("JSON object without a %q field: not a %s record as AWS delivers it", def.RequiredField, def.Name)
 				}
 			}
 		}

@@ -106,6 +106,10 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	d := fields
 	def := n.def
 	var problems []string
+	if p, ok := d["__problem"].(string); ok {
+		problems = append(problems, p)
+		delete(d, "__problem")
+	}
 
 	ts, err := n.timestamp(d)
 	if err != nil {
