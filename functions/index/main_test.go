@@ -39,6 +39,9 @@ func TestIndexSummarizeEvent(t *testing.T) {
 	var sum pipeline.Summary
 	json.Unmarshal(res, &sum)
 	c := sum.Counts
+	if sum.LogType != "vpcflowlogs" || sum.Source.Key == "" {
+		t.Errorf("summary names no object: %+v", sum)
+	}
 	if sum.Chunks != 2 || c.RecordsIn != 7 || c.Indexed != 6 || c.DeadLettered != 1 || c.RecordsIn != c.Indexed+c.DeadLettered+c.Skipped {
 		t.Errorf("summary %+v", sum)
 	}

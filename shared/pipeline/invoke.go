@@ -69,12 +69,21 @@ func (s *Steps) HandleParse(ctx context.Context, payload []byte) (StepOutput, er
 func (s *Steps) HandleIndex(ctx context.Context, payload []byte) (any, error) {
 	var probe struct {
 		Summarize []json.RawMessage `json:"summarize"`
+		Source    ObjectRef         `json:"source"`
+		LogType   string            `json:"log_type"`
 	}
 	if err := json.Unmarshal(payload, &probe); err != nil {
 		return nil, fmt.Errorf("index input: %w", err)
 	}
 	if probe.Summarize != nil {
-		return Summarize(probe.Summarize)
+		sum, err := Summarize(probe.Summarize)
+		if probe.Source.Key != "" {
+			sum.Source = probe.Source
+		}
+		if probe.LogType != "" {
+			sum.LogType = probe.LogType
+		}
+		return sum, err
 	}
 	var in StepOutput
 	if err := json.Unmarshal(payload, &in); err != nil {
