@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -145,10 +146,8 @@ const ProblemKey = "__problem"
 func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 	switch def.Format {
 	case "json":
-		dec := json.NewDecoder(bytes.NewReader(rec.Raw))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		v, err := doc.Decode(rec.Raw)
+		if err != nil {
 			return nil, fmt.Errorf("invalid JSON record: %w", err)
 		}
 		m, ok := v.(map[string]any)

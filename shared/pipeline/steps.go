@@ -493,11 +493,13 @@ func (s *Steps) Enrich(ctx context.Context, in StepOutput) (StepOutput, error) {
 	}
 	w := newGzLines()
 	err := s.readDocs(ctx, in.Docs, func(d bulk.Doc) error {
-		dec := json.NewDecoder(bytes.NewReader(d.Source))
-		dec.UseNumber()
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
+		v, err := doc.Decode(d.Source)
+		if err != nil {
 			return fmt.Errorf("document %s: %w", d.ID, err)
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("document %s is not a JSON object", d.ID)
 		}
 		for _, e := range s.cfg.Enrichers {
 			e.Enrich(m, def)
