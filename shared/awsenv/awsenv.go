@@ -57,7 +57,7 @@ func envInt(name string, def int) (int, error) {
 //
 //	STAGING_BUCKET          staging and dead-letter bucket (required)
 //	CHUNK_RECORDS           records per chunk (default: the log type's)
-//	INLINE_MAX_BYTES        objects up to this size are not cut (default 8 MiB)
+//	INLINE_MAX_BYTES        objects up to this size are not read by split (default 1 MiB)
 //	OWN_KEYS_REGEX          keys of the loader's own output to skip
 //	INDEX_ROTATION          daily, weekly, monthly, yearly or auto for every log type (default: each type's, monthly)
 //	INDEX_TZ                time zone of the index date, e.g. +09:00 (default UTC)

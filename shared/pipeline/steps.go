@@ -37,7 +37,9 @@ type StepsConfig struct {
 	// ChunkRecords overrides every log type's records per chunk when > 0.
 	ChunkRecords int
 	// InlineMaxBytes: objects of at most this size (as stored, usually
-	// gzip) are parsed whole without being framed by split. 0 means 8 MiB.
+	// gzip) are parsed whole without being read by split. 0 means 1 MiB:
+	// small objects (the common case) cost one read; anything bigger is framed
+	// and cut by record count, so a highly compressible object still fans out.
 	InlineMaxBytes int64
 	// OwnKeys matches keys of objects this loader writes itself (its access
 	// logs, exports); such objects are skipped so the loader never loads
@@ -69,7 +71,7 @@ func NewSteps(cfg StepsConfig) (*Steps, error) {
 		cfg.Registry = logtype.Builtin()
 	}
 	if cfg.InlineMaxBytes == 0 {
-		cfg.InlineMaxBytes = 8 << 20
+		cfg.InlineMaxBytes = 1 << 20
 	}
 	if cfg.OwnKeys == nil {
 		cfg.OwnKeys = DefaultOwnKeys

@@ -37,7 +37,7 @@ type Options struct {
 	Enrichers    []pipeline.Enricher
 	Registry     *logtype.Registry
 	ChunkRecords int
-	// InlineMaxBytes: files at most this big are parsed whole (default 8 MiB).
+	// InlineMaxBytes: files at most this big are parsed whole (default 1 MiB).
 	InlineMaxBytes int64
 	Workers        int
 	Progress       io.Writer // nil for silence
