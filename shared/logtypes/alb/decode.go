@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"unsafe"
 )
 
 // Values of the log_kind field.
@@ -309,26 +308,20 @@ func splitSpaces(s string, dst []tok) []tok {
 	}
 }
 
-// record is the map being built plus one backing array for its string
-// values (see box).
+// record is the map being built.
 type record struct {
-	m    map[string]any
-	vals []string
+	m map[string]any
 }
 
 func newRecord(kind string, size int) record {
-	r := record{m: make(map[string]any, size), vals: make([]string, 0, size)}
+	r := record{m: make(map[string]any, size)}
 	r.m["log_kind"] = kind
 	return r
 }
 
 // put stores v under k (even when it is "-").
 func (r *record) put(k, v string) {
-	if len(r.vals) == cap(r.vals) {
-		r.vals = make([]string, 0, 8)
-	}
-	r.vals = append(r.vals, v)
-	r.m[k] = box(&r.vals[len(r.vals)-1])
+	r.m[k] = v
 }
 
 // set stores v under k unless it is empty or "-".
@@ -336,17 +329,6 @@ func (r *record) set(k, v string) {
 	if v != "" && v != "-" {
 		r.put(k, v)
 	}
-}
-
-// box returns the interface value any(*p) without the allocation the
-// conversion makes for each string: the data word of an interface holding
-// a string points at a string header, here one in the record's backing
-// array. That array is never written again, so the value is as immutable
-// as a converted one, and the GC keeps the array alive through it.
-func box(p *string) any {
-	var a any = "" // a static string: the type word is string's, no allocation
-	(*[2]unsafe.Pointer)(unsafe.Pointer(&a))[1] = unsafe.Pointer(p)
-	return a
 }
 
 // extra keeps fields past the known ones, space-joined, so nothing is lost.

@@ -47,6 +47,13 @@ func Transform(d map[string]any) error {
 			}
 		}
 	}
+	// Connection logs: mutual TLS verification result.
+	switch v := doc.GetString(d, "tls_verify_status"); {
+	case v == "Success":
+		doc.Set(d, "event.outcome", "success")
+	case strings.HasPrefix(v, "Failed"):
+		doc.Set(d, "event.outcome", "failure")
+	}
 	for _, f := range []string{"ssl_cipher", "tls_cipher"} {
 		if c := doc.GetString(d, f); c != "" {
 			doc.Set(d, "tls.cipher", c)
