@@ -43,11 +43,15 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 		if len(t) == 0 {
 			return append(dst, "{}"...), nil
 		}
-		keys := make([]string, 0, len(t))
+		var small [48]string
+		keys := small[:0]
+		if len(t) > len(small) {
+			keys = make([]string, 0, len(t))
+		}
 		for k := range t {
 			keys = append(keys, k)
 		}
-		slices.Sort(keys)
+		sortStrings(keys)
 		dst = append(dst, '{')
 		var err error
 		for i, k := range keys {
@@ -90,7 +94,29 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
+// sortStrings is an insertion sort: documents' objects are small, and it
+// keeps the key buffer on the stack.
+func sortStrings(a []string) {
+	if len(a) > 64 {
+		slices.Sort(a)
+		return
+	}
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
 const hex = "0123456789abcdef"
+
+// safe marks the ASCII bytes a JSON string holds as they are.
+var safe = func() (t [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+	}
+	return
+}()
 
 // appendString writes a JSON string the way encoding/json does (including
 // its escaping of <, > and & and of U+2028/U+2029).
@@ -99,7 +125,7 @@ func appendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+			if safe[b] {
 				i++
 				continue
 			}
