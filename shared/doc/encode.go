@@ -97,7 +97,7 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 // sortStrings is an insertion sort: documents' objects are small, and it
 // keeps the key buffer on the stack.
 func sortStrings(a []string) {
-	if len(a) > 64 {
+	if len(a) > 12 {
 		slices.Sort(a)
 		return
 	}
