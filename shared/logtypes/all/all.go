@@ -3,6 +3,8 @@ package all
 
 import (
 	_ "github.com/siemloader/siem/shared/logtypes/alb"
+	_ "github.com/siemloader/siem/shared/logtypes/clb"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudtrail"
+	_ "github.com/siemloader/siem/shared/logtypes/nlb"
 	_ "github.com/siemloader/siem/shared/logtypes/vpcflow"
 )
