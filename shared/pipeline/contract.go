@@ -98,7 +98,10 @@ type Summary struct {
 	Source  ObjectRef `json:"source"`
 	LogType string    `json:"log_type"`
 	Chunks  int       `json:"chunks"`
-	Counts  Counts    `json:"counts"`
+	// FailedChunks counts chunks dead-lettered whole after all retries;
+	// the state machine fails the execution when it is not zero.
+	FailedChunks int    `json:"failed_chunks"`
+	Counts       Counts `json:"counts"`
 }
 
 // ErrorRetryable is the error type name (Lambda errorType) the state

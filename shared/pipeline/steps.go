@@ -589,6 +589,7 @@ func Summarize(items []json.RawMessage) (Summary, error) {
 	for i, raw := range items {
 		var it struct {
 			StepOutput
+			Failed     bool        `json:"failed"`
 			Result     *StepOutput `json:"result"`
 			DeadLetter *StepOutput `json:"dead_letter"`
 		}
@@ -605,6 +606,9 @@ func Summarize(items []json.RawMessage) (Summary, error) {
 			sum.Source, sum.LogType = so.Chunk.Source, so.Chunk.LogType
 		}
 		sum.Chunks++
+		if it.Failed {
+			sum.FailedChunks++
+		}
 		sum.Counts.Add(so.Counts)
 	}
 	return sum, nil

@@ -175,7 +175,7 @@ func TestIngest(t *testing.T) {
 				// index: once per chunk plus the Summarize call.
 				"split": 1, "parse": 3, "enrich": 3, "index": 4,
 			},
-			states:   []string{"Split", "Route", "MapSettings", "ProcessChunks", "Summarize", "Done"},
+			states:   []string{"Split", "Route", "MapSettings", "ProcessChunks", "Summarize", "AnyChunkFailed", "Done"},
 			mapItems: 3,
 		},
 	}
