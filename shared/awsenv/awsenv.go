@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"regexp"
@@ -68,6 +69,7 @@ func envInt(name string, def int) (int, error) {
 //	BULK_MAX_BYTES          bulk body cap (default 5 MiB, at most 10 MiB)
 //	GEO_BUCKET              bucket holding GeoLite2/GeoLite2-{City,ASN}.mmdb (enrich step)
 func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
+	setupLogging(os.Getenv("LOG_LEVEL"))
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
@@ -158,4 +160,14 @@ func openSearch(ctx context.Context, awsCfg aws.Config) (*bulk.Client, error) {
 		cfg.Username, cfg.Password = cred.Username, cred.Password
 	}
 	return bulk.New(cfg)
+}
+
+// setupLogging makes slog write JSON lines at LOG_LEVEL (DEBUG, INFO,
+// WARN, ERROR; default INFO).
+func setupLogging(level string) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil || level == "" {
+		l = slog.LevelInfo
+	}
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"reflect"
+	"time"
 
 	"github.com/siemloader/siem/shared/bulk"
 )
@@ -104,13 +107,50 @@ func LambdaError(err error) error {
 }
 
 // Handler is a Lambda handler for one step; functions/<fn>/main.go passes
-// it to lambda.Start.
+// it to lambda.Start. Each invocation logs one structured line (the object,
+// the log type, the counts or the error) for CloudWatch Logs Insights.
 func Handler(s *Steps, function string) func(context.Context, json.RawMessage) (json.RawMessage, error) {
 	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		start := time.Now()
 		out, err := s.Invoke(ctx, function, payload)
+		attrs := []any{"step", function, "ms", time.Since(start).Milliseconds()}
+		var summary struct {
+			Source     ObjectRef `json:"source"`
+			LogType    string    `json:"log_type"`
+			SkipReason string    `json:"skip_reason"`
+			Chunk      *Chunk    `json:"chunk"`
+			Counts     *Counts   `json:"counts"`
+		}
+		if err == nil {
+			json.Unmarshal(out, &summary)
+		} else {
+			json.Unmarshal(payload, &summary)
+		}
+		if summary.Chunk != nil && summary.Source.Key == "" {
+			summary.Source, summary.LogType = summary.Chunk.Source, summary.Chunk.LogType
+			attrs = append(attrs, "chunk", summary.Chunk.Seq)
+		}
+		attrs = append(attrs, "s3_bucket", summary.Source.Bucket, "s3_key", summary.Source.Key, "log_type", summary.LogType)
 		if err != nil {
+			slog.ErrorContext(ctx, "step failed", append(attrs, "error", err.Error(), "error_type", errorTypeName(err))...)
 			return nil, err
 		}
+		if summary.SkipReason != "" {
+			attrs = append(attrs, "skip_reason", summary.SkipReason)
+		}
+		if summary.Counts != nil {
+			attrs = append(attrs, "records_in", summary.Counts.RecordsIn, "indexed", summary.Counts.Indexed,
+				"dead_lettered", summary.Counts.DeadLettered, "skipped", summary.Counts.Skipped, "pending", summary.Counts.Pending)
+		}
+		slog.InfoContext(ctx, "step done", attrs...)
 		return out, nil
 	}
+}
+
+func errorTypeName(err error) string {
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
 }

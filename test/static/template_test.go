@@ -210,9 +210,7 @@ func TestTemplateFunctions(t *testing.T) {
 }
 
 // pendingEnv lists variables the template sets that no code reads yet.
-var pendingEnv = map[string]string{
-	"LOG_LEVEL": "handlers do not configure a log level yet",
-}
+var pendingEnv = map[string]string{}
 
 // templateEnv returns each function's environment variable names
 // (Globals included).
