@@ -51,6 +51,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/logtypes/alb
 	$(GO) test -run='^$$' -fuzz='^FuzzCloudTrail$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/logtypes/cloudtrail
 	$(GO) test -run='^$$' -fuzz='^FuzzVPCFlow$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/logtypes/vpcflow
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeMatchesEncodingJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/doc
+	$(GO) test -run='^$$' -fuzz='^FuzzAppendJSONMatchesEncodingJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/doc
 
 fuzz-long:
 	$(MAKE) fuzz FUZZTIME=10m FUZZMIN=60s

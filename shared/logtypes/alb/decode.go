@@ -340,7 +340,7 @@ func extra(o *record, toks []tok) {
 	for i, t := range toks {
 		vs[i] = t.v
 	}
-	o.put("extra_fields", strings.Join(vs, " "))
+	o.set("extra_fields", strings.Join(vs, " "))
 }
 
 // quote renders a bad value for an error message, cut to a sane length.
