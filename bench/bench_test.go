@@ -5,8 +5,6 @@ package bench
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
@@ -23,35 +20,23 @@ import (
 
 const corpus = "../../shared/corpus"
 
+// counter is a normalize.Sink that only counts.
+type counter struct{ docs, dead int }
+
+func (c *counter) Document(format.Record, normalize.Output, []byte) error { c.docs++; return nil }
+func (c *counter) DeadLetter(int, []byte, string) error                   { c.dead++; return nil }
+
 // parseAll runs the parse step's per-record work over content and returns
 // the number of records and documents.
 func parseAll(tb testing.TB, def *logtype.Definition, key string, content []byte) (records, docs int) {
 	fr := format.NewFramer(def, bytes.NewReader(content))
 	norm := normalize.New(def, normalize.Source{Bucket: "b", Key: key}, time.Now())
-	var sink bytes.Buffer
-	for {
-		rec, err := fr.Next()
-		if err == io.EOF {
-			return
-		}
-		var fe *format.FrameError
-		if errors.As(err, &fe) {
-			tb.Fatalf("framing: %v", err)
-		}
-		records++
-		fields, err := format.Decode(def, rec)
-		if err != nil {
-			continue
-		}
-		out, err := norm.Normalize(rec.Raw, fields)
-		if err != nil {
-			continue
-		}
-		b, _ := doc.AppendJSON(nil, out.Doc)
-		sink.Reset()
-		sink.Write(b)
-		docs++
+	var c counter
+	n, err := normalize.Records(def, fr, norm, &c)
+	if err != nil || c.dead == n && n > 0 {
+		tb.Fatalf("%d records, %d dead letters: %v", n, c.dead, err)
 	}
+	return n, c.docs
 }
 
 func run(b *testing.B, typ, key string, content []byte) {

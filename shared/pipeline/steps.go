@@ -353,53 +353,11 @@ func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
 	docs, dead := newGzLines(), newGzLines()
 	out := StepOutput{Chunk: c}
 	srcURI := "s3://" + c.Source.Bucket + "/" + c.Source.Key
-	deadLetter := func(num int, raw []byte, reason string) error {
-		out.Counts.DeadLettered++
-		out.Counts.reason(reasonClass(reason))
-		return dead.add(DeadLetter{Step: "parse", Source: srcURI, LogType: def.Name, Record: num, Reason: reason, Raw: string(raw), Time: normalize.FormatTime(now)})
-	}
-	for {
-		rec, err := fr.Next()
-		if err == io.EOF {
-			break
-		}
-		var fe *format.FrameError
-		if errors.As(err, &fe) {
-			// The rest of the object cannot be framed: one dead letter names
-			// where and why; the object itself stays in the log bucket.
-			out.Counts.RecordsIn++
-			if err := deadLetter(fe.Num, nil, "unreadable from here to the end of the object: "+fe.Err.Error()); err != nil {
-				return StepOutput{}, err
-			}
-			break
-		}
-		if err != nil {
-			return StepOutput{}, storeError(err)
-		}
-		out.Counts.RecordsIn++
-		fields, err := format.Decode(def, rec)
-		if err != nil {
-			if err := deadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
-				return StepOutput{}, err
-			}
-			continue
-		}
-		o, err := norm.Normalize(rec.Raw, fields)
-		if err != nil {
-			if err := deadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
-				return StepOutput{}, err
-			}
-			continue
-		}
-		src, err := doc.AppendJSON(nil, o.Doc)
-		if err != nil {
-			if err := deadLetter(rec.Num, rec.Raw, "cannot serialize document: "+err.Error()); err != nil {
-				return StepOutput{}, err
-			}
-			continue
-		}
-		docs.addDoc(bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: src})
-		out.Counts.Pending++
+	sink := &parseSink{out: &out, docs: docs, dead: dead, src: srcURI, logType: def.Name, now: normalize.FormatTime(now)}
+	n, err := normalize.Records(def, fr, norm, sink)
+	out.Counts.RecordsIn = n
+	if err != nil {
+		return StepOutput{}, storeError(err)
 	}
 	out.Docs = ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("docs", c.Source, fmt.Sprintf("%05d.parsed.ndjson.gz", c.Seq))}
 	if err := s.cfg.Store.Put(ctx, out.Docs.Bucket, out.Docs.Key, docs.bytes()); err != nil {
@@ -411,6 +369,26 @@ func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
 		}
 	}
 	return out, nil
+}
+
+// parseSink collects the parse step's documents and dead letters.
+type parseSink struct {
+	out          *StepOutput
+	docs, dead   *gzLines
+	src, logType string
+	now          string
+}
+
+func (p *parseSink) Document(rec format.Record, o normalize.Output, source []byte) error {
+	p.docs.addDoc(bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: source})
+	p.out.Counts.Pending++
+	return nil
+}
+
+func (p *parseSink) DeadLetter(num int, raw []byte, reason string) error {
+	p.out.Counts.DeadLettered++
+	p.out.Counts.reason(reasonClass(reason))
+	return p.dead.add(DeadLetter{Step: "parse", Source: p.src, LogType: p.logType, Record: num, Reason: reason, Raw: string(raw), Time: p.now})
 }
 
 // FailChunk dead-letters every record of a chunk whose processing failed

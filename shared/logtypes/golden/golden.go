@@ -9,7 +9,6 @@ package golden
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"io"
 	"os"
@@ -59,41 +58,27 @@ func Process(def *logtype.Definition, key string, content io.Reader) (Result, er
 	}
 	fr := format.NewFramer(def, plain)
 	norm := normalize.New(def, normalize.Source{Bucket: "siem-logs-123456789012", Key: key}, Ingested)
-	for {
-		rec, err := fr.Next()
-		if err == io.EOF {
-			break
-		}
-		var fe *format.FrameError
-		if errors.As(err, &fe) {
-			res.RecordsIn++
-			res.DeadLetters = append(res.DeadLetters, DeadEntry{Record: fe.Num, Reason: fe.Err.Error()})
-			break
-		}
-		if err != nil {
-			return res, err
-		}
-		res.RecordsIn++
-		fields, err := format.Decode(def, rec)
-		if err != nil {
-			res.DeadLetters = append(res.DeadLetters, DeadEntry{Record: rec.Num, Reason: err.Error()})
-			continue
-		}
-		out, err := norm.Normalize(rec.Raw, fields)
-		if err != nil {
-			res.DeadLetters = append(res.DeadLetters, DeadEntry{Record: rec.Num, Reason: err.Error()})
-			continue
-		}
-		// Round-trip through JSON so numbers compare as they will be sent.
-		b, err := json.Marshal(out.Doc)
-		if err != nil {
-			return res, err
-		}
-		var src map[string]any
-		json.Unmarshal(b, &src)
-		res.Documents = append(res.Documents, Document{Index: out.Index, ID: out.ID, Record: rec.Num, Source: src})
+	res.RecordsIn, err = normalize.Records(def, fr, norm, &res)
+	if err != nil {
+		return res, err
 	}
 	return res, nil
+}
+
+// Document implements normalize.Sink.
+func (r *Result) Document(rec format.Record, o normalize.Output, source []byte) error {
+	var src map[string]any
+	if err := json.Unmarshal(source, &src); err != nil {
+		return err
+	}
+	r.Documents = append(r.Documents, Document{Index: o.Index, ID: o.ID, Record: rec.Num, Source: src})
+	return nil
+}
+
+// DeadLetter implements normalize.Sink.
+func (r *Result) DeadLetter(num int, _ []byte, reason string) error {
+	r.DeadLetters = append(r.DeadLetters, DeadEntry{Record: num, Reason: reason})
+	return nil
 }
 
 // Run checks every input in dir (files that are not *.golden.json, README

@@ -1,0 +1,67 @@
+package normalize
+
+import (
+	"errors"
+	"io"
+
+	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/format"
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+// Sink receives what Records makes of each record: a document (its JSON
+// source already encoded) or a dead letter with the reason.
+type Sink interface {
+	Document(rec format.Record, o Output, source []byte) error
+	DeadLetter(num int, raw []byte, reason string) error
+}
+
+// Records runs every record the framer yields through decoding,
+// normalization and encoding: the parse step's loop, shared by the Lambda
+// step, the golden tests and the benchmarks so they all measure and check
+// the same code. It returns the number of records read (a framing failure
+// counts as one record, dead-lettered: the rest of the object). Errors are
+// the sink's or the reader's (I/O), never a record's.
+func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink) (int, error) {
+	in := 0
+	var buf []byte
+	for {
+		rec, err := fr.Next()
+		if err == io.EOF {
+			return in, nil
+		}
+		var fe *format.FrameError
+		if errors.As(err, &fe) {
+			in++
+			return in, sink.DeadLetter(fe.Num, nil, "unreadable from here to the end of the object: "+fe.Err.Error())
+		}
+		if err != nil {
+			return in, err
+		}
+		in++
+		fields, err := format.Decode(def, rec)
+		if err != nil {
+			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
+				return in, err
+			}
+			continue
+		}
+		o, err := n.Normalize(rec.Raw, fields)
+		if err != nil {
+			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
+				return in, err
+			}
+			continue
+		}
+		buf, err = doc.AppendJSON(buf[:0], o.Doc)
+		if err != nil {
+			if err := sink.DeadLetter(rec.Num, rec.Raw, "cannot serialize document: "+err.Error()); err != nil {
+				return in, err
+			}
+			continue
+		}
+		if err := sink.Document(rec, o, buf); err != nil {
+			return in, err
+		}
+	}
+}
