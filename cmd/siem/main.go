@@ -96,6 +96,7 @@ func load(args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	rotation := fs.String("rotation", "", "index rotation for every log type: daily, weekly, monthly, yearly, auto")
 	indexTZ := fs.String("index-tz", "", "time zone of the index date, e.g. +09:00 (default UTC)")
+	config := fs.String("config", "", "custom log types YAML (see docs/custom-log-types.example.yaml)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -103,12 +104,25 @@ func load(args []string) error {
 	if len(paths) == 0 {
 		return fmt.Errorf("load: no PATH given")
 	}
-	if *typ != "" && logtype.Builtin().Get(*typ) == nil {
-		return fmt.Errorf("unknown log type %q (see 'siem types')", *typ)
+
+	reg := logtype.Builtin()
+	if *config != "" {
+		f, err := os.Open(*config)
+		if err != nil {
+			return err
+		}
+		reg, err = logtype.LoadConfig(reg, f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *config, err)
+		}
 	}
-	reg, err := logtype.Builtin().WithIndexSettings(*rotation, *indexTZ)
+	reg, err = reg.WithIndexSettings(*rotation, *indexTZ)
 	if err != nil {
 		return err
+	}
+	if *typ != "" && reg.Get(*typ) == nil {
+		return fmt.Errorf("unknown log type %q (see 'siem types')", *typ)
 	}
 	var sink bulk.Indexer
 	var fileSink *bulk.FileSink

@@ -70,3 +70,28 @@ func TestOperationalFailuresExitNonZero(t *testing.T) {
 		t.Errorf("siem types: %v\n%s", err, out)
 	}
 }
+
+func TestLoadWithCustomLogTypes(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	summary := filepath.Join(dir, "s.json")
+	out, err := exec.Command(bin, "load", "--quiet", "--config", "../../docs/custom-log-types.example.yaml", "--type", "myapp-access",
+		"--out", dir, "--summary", summary, "../../shared/logtype/testdata/custom/access.log").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(summary)
+	var s struct {
+		ByIndex map[string]int `json:"by_index"`
+	}
+	json.Unmarshal(b, &s)
+	if s.ByIndex["log-myapp-access-2024-03"] != 2 {
+		t.Errorf("summary %s", b)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("log_types:\n  - name: x\n    s3_key: 'x/'\n    format: text\n    index: {name: log-x}\n"), 0o644)
+	out, err = exec.Command(bin, "load", "--config", bad, "../../testdata/demo").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `"x": field pattern`) {
+		t.Errorf("bad config: %v\n%s", err, out)
+	}
+}

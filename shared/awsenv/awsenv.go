@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -62,6 +63,8 @@ func envInt(name string, def int) (int, error) {
 //	OWN_KEYS_REGEX          keys of the loader's own output to skip
 //	INDEX_ROTATION          daily, weekly, monthly, yearly or auto for every log type (default: each type's, monthly)
 //	INDEX_TZ                time zone of the index date, e.g. +09:00 (default UTC)
+//	LOGTYPES_CONFIG         custom log types YAML: s3://bucket/key or a file path
+//	                        (default: /opt/logtypes.yaml when a layer ships one)
 //	OPENSEARCH_ENDPOINT     https://search-...es.amazonaws.com (index step)
 //	OPENSEARCH_AUTH         sigv4 (default) or basic
 //	OPENSEARCH_SERVICE      es (default) or aoss
@@ -83,7 +86,11 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 		Store:         blob.S3{Client: s3c},
 		StagingBucket: os.Getenv("STAGING_BUCKET"),
 	}
-	reg, err := logtype.Builtin().WithIndexSettings(os.Getenv("INDEX_ROTATION"), os.Getenv("INDEX_TZ"))
+	reg, err := customLogTypes(ctx, cfg.Store, os.Getenv("LOGTYPES_CONFIG"))
+	if err != nil {
+		return nil, err
+	}
+	reg, err = reg.WithIndexSettings(os.Getenv("INDEX_ROTATION"), os.Getenv("INDEX_TZ"))
 	if err != nil {
 		return nil, fmt.Errorf("INDEX_ROTATION/INDEX_TZ: %w", err)
 	}
@@ -170,4 +177,35 @@ func setupLogging(level string) {
 		l = slog.LevelInfo
 	}
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+}
+
+// customLogTypes applies the user's log type file, from S3 or a file (a
+// Lambda layer puts it at /opt/logtypes.yaml), over the built-ins. A bad
+// file stops the function at cold start with an error naming the entry
+// and the field, instead of loading data the wrong way.
+func customLogTypes(ctx context.Context, store blob.Store, loc string) (*logtype.Registry, error) {
+	base := logtype.Builtin()
+	if loc == "" {
+		if _, err := os.Stat("/opt/logtypes.yaml"); err != nil {
+			return base, nil
+		}
+		loc = "/opt/logtypes.yaml"
+	}
+	var r io.ReadCloser
+	var err error
+	if rest, ok := strings.CutPrefix(loc, "s3://"); ok {
+		bucket, key, _ := strings.Cut(rest, "/")
+		r, err = store.Get(ctx, bucket, key)
+	} else {
+		r, err = os.Open(loc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("LOGTYPES_CONFIG %s: %w", loc, err)
+	}
+	defer r.Close()
+	reg, err := logtype.LoadConfig(base, r)
+	if err != nil {
+		return nil, fmt.Errorf("LOGTYPES_CONFIG %s: %w", loc, err)
+	}
+	return reg, nil
 }
