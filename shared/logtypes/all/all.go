@@ -6,5 +6,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/clb"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudtrail"
 	_ "github.com/siemloader/siem/shared/logtypes/nlb"
+	_ "github.com/siemloader/siem/shared/logtypes/route53resolver"
 	_ "github.com/siemloader/siem/shared/logtypes/vpcflow"
+	_ "github.com/siemloader/siem/shared/logtypes/waf"
 )

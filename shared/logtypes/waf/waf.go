@@ -1,0 +1,93 @@
+// Package waf registers the AWS WAF log type (web ACL logs, v2 and
+// Classic) and its transform.
+package waf
+
+import (
+	_ "embed"
+	"strings"
+
+	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+//go:embed logtype.yaml
+var definition []byte
+
+func init() {
+	logtype.RegisterTransform("waf", Transform)
+	logtype.RegisterYAML(definition)
+}
+
+// Transform turns the header list into http.request.header.* fields (and
+// url.domain, user_agent.original, http.request.referrer), drops the
+// Authorization header, and reads the web ACL ARN for the rule set,
+// account and region (reference sf_waf).
+func Transform(d map[string]any) error {
+	if headers, ok := doc.Get(d, "httpRequest.headers"); ok {
+		list, _ := headers.([]any)
+		for _, h := range list {
+			m, ok := h.(map[string]any)
+			if !ok {
+				continue
+			}
+			name, _ := m["name"].(string)
+			value, _ := m["value"].(string)
+			key := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
+			if key == "" || strings.ContainsAny(key, ". ") {
+				continue
+			}
+			switch key {
+			case "authorization":
+				continue // never index credentials
+			case "host":
+				doc.Set(d, "url.domain", value)
+			case "user_agent":
+				doc.Set(d, "user_agent.original", value)
+			case "referer":
+				doc.Set(d, "http.request.referrer", value)
+			}
+			doc.Set(d, "http.request.header."+key, value)
+		}
+		// The raw header list keeps credentials too: remove those entries.
+		kept := list[:0:0]
+		for _, h := range list {
+			if m, ok := h.(map[string]any); ok && strings.EqualFold(strings.TrimSpace(stringOf(m["name"])), "authorization") {
+				continue
+			}
+			kept = append(kept, h)
+		}
+		doc.Set(d, "httpRequest.headers", kept)
+	}
+	if v := doc.GetString(d, "httpRequest.httpVersion"); v != "" {
+		if _, ver, ok := strings.Cut(v, "/"); ok {
+			doc.Set(d, "http.version", ver)
+		}
+	}
+	acl := doc.GetString(d, "webaclId")
+	if strings.HasPrefix(acl, "arn:") {
+		parts := strings.Split(acl, ":")
+		if len(parts) >= 6 {
+			if segs := strings.Split(parts[5], "/"); len(segs) >= 3 {
+				doc.Set(d, "rule.ruleset", segs[2])
+			}
+			region := parts[3]
+			if strings.HasPrefix(parts[5], "global") {
+				region = "global"
+			}
+			if region != "" {
+				doc.Set(d, "cloud.region", region)
+			}
+			if parts[4] != "" {
+				doc.Set(d, "cloud.account.id", parts[4])
+			}
+		}
+	} else if acl != "" {
+		doc.Set(d, "rule.ruleset", acl)
+	}
+	return nil
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
+}
