@@ -51,6 +51,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/logtypes/alb
 	$(GO) test -run='^$$' -fuzz='^FuzzCloudTrail$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/logtypes/cloudtrail
 	$(GO) test -run='^$$' -fuzz='^FuzzVPCFlow$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/logtypes/vpcflow
+	$(GO) test -run='^$$' -fuzz='^FuzzS3AccessLog$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/logtypes/s3accesslog
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeMatchesEncodingJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/doc
 	$(GO) test -run='^$$' -fuzz='^FuzzAppendJSONMatchesEncodingJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) ./shared/doc
 

@@ -169,6 +169,8 @@ func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 		return m, nil
 	case "csv":
 		return decodeCSV(def, rec)
+	case "fields":
+		return decodeFields(def, unwrapMessage(rec.Raw))
 	default:
 		raw := unwrapMessage(rec.Raw)
 		if d := logtype.LookupDecoder(def.Decoder); d != nil {

@@ -37,6 +37,10 @@ type Definition struct {
 	Decoder      string `yaml:"decoder"`
 	Delimiter    string `yaml:"delimiter"`
 	HeaderLines  int    `yaml:"header_lines"`
+	// Columns name the values of a "fields" line in order; a line may stop
+	// after MinColumns of them (older versions of a format).
+	Columns    []string `yaml:"columns"`
+	MinColumns int      `yaml:"min_columns"`
 	// HeaderMarker is the first field of a csv header line; such a line may
 	// appear again mid-file (concatenated deliveries) and resets the header.
 	HeaderMarker string `yaml:"header_marker"`
@@ -130,6 +134,13 @@ func (d *Definition) Validate() error {
 	}
 	switch d.Format {
 	case "json", "csv":
+	case "fields":
+		if len(d.Columns) == 0 {
+			return fail("columns", "a fields log type needs its column names")
+		}
+		if d.MinColumns < 0 || d.MinColumns > len(d.Columns) {
+			return fail("min_columns", "must be between 1 and the number of columns (%d)", len(d.Columns))
+		}
 	case "text":
 		if d.Pattern == "" && d.Decoder == "" {
 			return fail("pattern", "a text log type needs a pattern or a decoder")

@@ -8,6 +8,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/networkfirewall"
 	_ "github.com/siemloader/siem/shared/logtypes/nlb"
 	_ "github.com/siemloader/siem/shared/logtypes/route53resolver"
+	_ "github.com/siemloader/siem/shared/logtypes/s3accesslog"
 	_ "github.com/siemloader/siem/shared/logtypes/vpcflow"
 	_ "github.com/siemloader/siem/shared/logtypes/waf"
 )

@@ -1,0 +1,70 @@
+// Package s3accesslog registers the S3 server access log type.
+package s3accesslog
+
+import (
+	_ "embed"
+	"regexp"
+	"strings"
+
+	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+//go:embed logtype.yaml
+var definition []byte
+
+func init() {
+	logtype.RegisterTransform("s3accesslog", Transform)
+	logtype.RegisterYAML(definition)
+}
+
+var endpointRegion = regexp.MustCompile(`(global|(us|ap|ca|eu|me|sa|af|il|mx)-[a-zA-Z]+-[0-9])`)
+
+// Transform splits the request line, shortens the requester ARN to a
+// name, reads the region from the endpoint when the key gave none, and
+// sets the outcome (reference sf_s3accesslog, plus the request split its
+// regex did).
+func Transform(d map[string]any) error {
+	if req := doc.GetString(d, "RequestURI"); req != "" {
+		method, rest, _ := strings.Cut(req, " ")
+		uri, proto := rest, ""
+		if i := strings.LastIndexByte(rest, ' '); i >= 0 {
+			uri, proto = rest[:i], rest[i+1:]
+		}
+		if method != "" && method != "-" {
+			d["RequestURI_operation"] = method
+			doc.Set(d, "http.request.method", method)
+		}
+		if uri != "" && uri != "-" {
+			d["RequestURI_key"] = uri
+			doc.Set(d, "url.original", uri)
+		}
+		if strings.Contains(proto, "/") {
+			d["RequestURI_httpProtoversion"] = proto
+			_, v, _ := strings.Cut(proto, "/")
+			doc.Set(d, "http.version", v)
+		}
+	}
+	if name := doc.GetString(d, "user.name"); strings.Contains(name, "/") {
+		doc.Set(d, "user.name", name[strings.LastIndexByte(name, '/')+1:])
+	}
+	if doc.GetString(d, "cloud.region") == "" {
+		if m := endpointRegion.FindString(doc.GetString(d, "EndPoint")); m != "" {
+			doc.Set(d, "cloud.region", m)
+		}
+	}
+	if v := strings.ToUpper(doc.GetString(d, "TLSVersion")); strings.HasPrefix(v, "TLSV") {
+		doc.Set(d, "tls.version_protocol", "tls")
+		doc.Set(d, "tls.version", v[4:])
+	}
+	if s, ok := doc.Get(d, "http.response.status_code"); ok {
+		if code, ok := s.(int64); ok {
+			if code < 400 {
+				doc.Set(d, "event.outcome", "success")
+			} else {
+				doc.Set(d, "event.outcome", "failure")
+			}
+		}
+	}
+	return nil
+}
