@@ -154,6 +154,7 @@ func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 		if !ok {
 			return nil, fmt.Errorf("JSON record is %s, not an object", jsonKind(v))
 		}
+		m = unwrapEventBridge(m)
 		if def.RecordsField != "" {
 			if _, wrapped := m[def.RecordsField]; wrapped {
 				return nil, fmt.Errorf("field %q is not a list of records", def.RecordsField)
@@ -292,4 +293,25 @@ func jsonKind(v any) string {
 	default:
 		return "a number"
 	}
+}
+
+// unwrapEventBridge returns the detail of an EventBridge event (as
+// Firehose delivers findings), with the envelope's id, source, account,
+// region and time kept as cwe_* fields; other objects are returned as
+// they are.
+func unwrapEventBridge(m map[string]any) map[string]any {
+	_, hasType := m["detail-type"]
+	_, hasResources := m["resources"]
+	detail, ok := m["detail"].(map[string]any)
+	if !hasType || !hasResources || !ok {
+		return m
+	}
+	for k, src := range map[string]string{"cwe_id": "id", "cwe_source": "source", "cwe_accountid": "account", "cwe_region": "region", "cwe_timestamp": "time"} {
+		if v, ok := m[src]; ok {
+			if _, taken := detail[k]; !taken {
+				detail[k] = v
+			}
+		}
+	}
+	return detail
 }
