@@ -164,3 +164,13 @@ func BenchmarkPeakMemoryVPC100MB(b *testing.B) {
 		b.ReportMetric(float64(p-min(p, base.HeapInuse))/1e6, "peak-heap-MB-above-input")
 	}
 }
+
+func BenchmarkParseS3AccessLog(b *testing.B) {
+	run(b, "s3accesslog", "logs/2024-03-12-09-20-00-0A1B2C3D4E5F6A7B",
+		repeatLines(b, 4<<20, "", "../shared/logtypes/s3accesslog/testdata/awsdocs_*.log", "../shared/logtypes/s3accesslog/testdata/panther_*.log"))
+}
+
+func BenchmarkParseWAF(b *testing.B) {
+	run(b, "waf", "AWSLogs/123456789012/WAFLogs/us-east-1/acl/x_waflogs_x.log.gz",
+		repeatLines(b, 4<<20, "", "../shared/logtypes/waf/testdata/panther_*.ndjson"))
+}
