@@ -66,6 +66,12 @@ type Definition struct {
 	// Static sets constant ECS values.
 	Static map[string]any `yaml:"static"`
 
+	// Rename moves raw top-level fields before mapping: new name -> old name.
+	Rename map[string]string `yaml:"rename"`
+	// FieldPrefix moves the raw fields under this key after mapping, so
+	// they cannot collide with ECS fields of other log types.
+	FieldPrefix string `yaml:"field_prefix"`
+
 	GeoIP        []string `yaml:"geoip"`
 	IOCIP        []string `yaml:"ioc_ip"`
 	IOCDomain    []string `yaml:"ioc_domain"`
@@ -90,6 +96,9 @@ type TimestampSpec struct {
 	Formats []string `yaml:"formats"`
 	// TZ applies to naive timestamps, as "+09:00"; default UTC.
 	TZ string `yaml:"tz"`
+	// Optional: records without a timestamp (inventory snapshots) use the
+	// ingest time without an error.message.
+	Optional bool `yaml:"optional"`
 }
 
 // IndexSpec names the destination index and its rotation.

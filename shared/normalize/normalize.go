@@ -111,6 +111,20 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		delete(d, "__problem")
 	}
 
+	for newName, old := range def.Rename {
+		if v, ok := d[old]; ok && doc.Present(v) {
+			d[newName] = v
+			delete(d, old)
+		}
+	}
+	var original []string
+	if def.FieldPrefix != "" {
+		original = make([]string, 0, len(d))
+		for k := range d {
+			original = append(original, k)
+		}
+	}
+
 	ts, err := n.timestamp(d)
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -180,6 +194,9 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 			}
 		}
 	}
+	if def.FieldPrefix != "" {
+		n.prefix(d, original)
+	}
 	if len(problems) > 0 {
 		prev := doc.GetString(d, "error.message")
 		msg := strings.Join(problems, "; ")
@@ -197,6 +214,35 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	idx := n.index(d, ts)
 	doc.Prune(d)
 	return Output{Index: idx, ID: id, Doc: d}, nil
+}
+
+// prefix moves the raw fields under the definition's field_prefix, except
+// those whose name is also an ECS root this document uses (they hold ECS
+// values now too and stay where ECS expects them).
+func (n *Normalizer) prefix(d map[string]any, original []string) {
+	ecsRoots := map[string]bool{"event": true, "ecs": true, "cloud": true, "error": true, "related": true}
+	for _, p := range n.plan {
+		root, _, _ := strings.Cut(p.target, ".")
+		ecsRoots[root] = true
+	}
+	for _, st := range n.static {
+		root, _, _ := strings.Cut(st.target, ".")
+		ecsRoots[root] = true
+	}
+	box, _ := d[n.def.FieldPrefix].(map[string]any)
+	if box == nil {
+		box = map[string]any{}
+	}
+	for _, k := range original {
+		if ecsRoots[k] || strings.HasPrefix(k, "@") || k == n.def.FieldPrefix {
+			continue
+		}
+		if v, ok := d[k]; ok {
+			box[k] = v
+			delete(d, k)
+		}
+	}
+	d[n.def.FieldPrefix] = box
 }
 
 func collect(d map[string]any, target string, sources []string) []any {
@@ -254,6 +300,9 @@ func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("field %s: %w", k, err)
 		}
 		return t, nil
+	}
+	if spec.Optional {
+		return n.ingested, nil
 	}
 	return time.Time{}, fmt.Errorf("no timestamp in %s; @timestamp set to ingest time", strings.Join(spec.Keys, ", "))
 }

@@ -3,6 +3,8 @@ package normalize
 import (
 	"testing"
 	"time"
+
+	"github.com/siemloader/siem/shared/logtype"
 )
 
 func TestRotationSuffix(t *testing.T) {
@@ -43,5 +45,39 @@ func TestParseTime(t *testing.T) {
 	}
 	if _, err := ParseTime("yesterday", nil, utc); err == nil {
 		t.Error("accepted yesterday")
+	}
+}
+
+func TestRenameAndFieldPrefix(t *testing.T) {
+	def := &logtype.Definition{
+		Name: "t", KeyPattern: "t/", Format: "json",
+		Index:       logtype.IndexSpec{Name: "log-t"},
+		Rename:      map[string]string{"Duration_us": "Duration (us)"},
+		FieldPrefix: "redis",
+		ECS:         map[string][]string{"event.duration": {"Duration_us"}, "source.ip": {"client"}},
+		Static:      map[string]any{"event.category": []any{"database"}},
+	}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	n := New(def, Source{Bucket: "b", Key: "t/x"}, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	out, err := n.Normalize([]byte("{}"), map[string]any{"Duration (us)": "12", "client": "192.0.2.1", "event": map[string]any{"raw": "x"}, "Command": "GET k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := out.Doc
+	box, _ := d["redis"].(map[string]any)
+	if box["Duration_us"] != "12" || box["client"] != "192.0.2.1" || box["Command"] != "GET k" || box["Duration (us)"] != nil {
+		t.Errorf("prefixed raw fields: %v", box)
+	}
+	if _, ok := d["Command"]; ok {
+		t.Error("raw field left at the top level")
+	}
+	ev := d["event"].(map[string]any)
+	if ev["duration"] != int64(12) || ev["raw"] != "x" {
+		t.Errorf("event kept in place with ECS values: %v", ev)
+	}
+	if d["source"].(map[string]any)["ip"] != "192.0.2.1" {
+		t.Errorf("source %v", d["source"])
 	}
 }

@@ -12,4 +12,5 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/s3accesslog"
 	_ "github.com/siemloader/siem/shared/logtypes/vpcflow"
 	_ "github.com/siemloader/siem/shared/logtypes/waf"
+	_ "github.com/siemloader/siem/shared/logtypes/workspaces"
 )

@@ -86,6 +86,13 @@ func (r *Result) DeadLetter(num int, _ []byte, reason string) error {
 // is read as (it decides cloud.account.id and cloud.region).
 func Run(t *testing.T, typeName, dir string, key func(file string) string) {
 	t.Helper()
+	RunMatching(t, typeName, dir, "", key)
+}
+
+// RunMatching is Run for the inputs whose name starts with prefix (a
+// folder holding samples of several log types).
+func RunMatching(t *testing.T, typeName, dir, prefix string, key func(file string) string) {
+	t.Helper()
 	def := logtype.Builtin().Get(typeName)
 	if def == nil {
 		t.Fatalf("log type %q not registered", typeName)
@@ -97,7 +104,7 @@ func Run(t *testing.T, typeName, dir string, key func(file string) string) {
 	n := 0
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || strings.HasSuffix(name, ".golden.json") || strings.HasPrefix(name, "README") || strings.HasPrefix(name, "LICENSE") {
+		if e.IsDir() || !strings.HasPrefix(name, prefix) || strings.HasSuffix(name, ".golden.json") || strings.HasPrefix(name, "README") || strings.HasPrefix(name, "LICENSE") {
 			continue
 		}
 		n++
