@@ -5,6 +5,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/alb"
 	_ "github.com/siemloader/siem/shared/logtypes/clb"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudtrail"
+	_ "github.com/siemloader/siem/shared/logtypes/elasticache"
 	_ "github.com/siemloader/siem/shared/logtypes/guardduty"
 	_ "github.com/siemloader/siem/shared/logtypes/networkfirewall"
 	_ "github.com/siemloader/siem/shared/logtypes/nlb"
