@@ -194,9 +194,6 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 			}
 		}
 	}
-	if def.FieldPrefix != "" {
-		n.prefix(d, original)
-	}
 	if len(problems) > 0 {
 		prev := doc.GetString(d, "error.message")
 		msg := strings.Join(problems, "; ")
@@ -211,6 +208,9 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		return Output{}, err
 	}
 	d["@id"] = id
+	if def.FieldPrefix != "" {
+		n.prefix(d, original)
+	}
 	idx := n.index(d, ts)
 	doc.Prune(d)
 	return Output{Index: idx, ID: id, Doc: d}, nil

@@ -7,6 +7,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/cloudtrail"
 	_ "github.com/siemloader/siem/shared/logtypes/elasticache"
 	_ "github.com/siemloader/siem/shared/logtypes/guardduty"
+	_ "github.com/siemloader/siem/shared/logtypes/inspector"
 	_ "github.com/siemloader/siem/shared/logtypes/networkfirewall"
 	_ "github.com/siemloader/siem/shared/logtypes/nlb"
 	_ "github.com/siemloader/siem/shared/logtypes/route53resolver"
