@@ -52,6 +52,7 @@ type pair struct {
 var pairs = []pair{
 	{"cloudtrail", "cloudtrail/elasticint_test-console-login-json.log", "cloudtrail/elasticint_test-console-login-json.log-expected.json", "AWSLogs/111122223333/CloudTrail/us-east-2/x.json"},
 	{"vpcflowlogs", "vpcflow/elasticint_test-extra-samples.log", "vpcflow/elasticint_test-extra-samples.log-expected.json", "AWSLogs/123456789012/vpcflowlogs/us-east-1/x.log"},
+	{"networkfirewall", "networkfirewall/elasticint_test-firewall.log", "networkfirewall/elasticint_test-firewall.log-expected.json", "AWSLogs/123456789012/network-firewall/alert/us-east-1/fw/x_network-firewall_x.log"},
 	{"alb", "alb/elasticint_test-alb.log", "alb/elasticint_test-alb.log-expected.json", "AWSLogs/123456789012/elasticloadbalancing/us-east-1/x_20240115T0000Z_192.0.2.1_abc.log.gz"},
 }
 

@@ -24,6 +24,10 @@ func Transform(d map[string]any) error {
 	if p := doc.GetString(d, "event.proto"); p != "" {
 		doc.Set(d, "network.transport", strings.ToLower(p))
 	}
+	if proto := doc.GetString(d, "event.http.protocol"); strings.Contains(proto, "/") {
+		_, v, _ := strings.Cut(proto, "/")
+		doc.Set(d, "http.version", v)
+	}
 	if doc.GetString(d, "event.event_type") == "alert" {
 		doc.Set(d, "event.kind", "alert")
 		doc.Set(d, "event.category", []any{"intrusion_detection"})
