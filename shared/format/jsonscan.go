@@ -168,6 +168,17 @@ func (f *jsonFramer) Next() (Record, error) {
 			return Record{}, io.EOF
 		}
 		start := f.pos
+		if !startsJSON(f.buf[start]) {
+			// Not JSON at all (a text line in a JSON log): the rest of the
+			// line is one record, which Decode dead-letters with the reason.
+			end := bytes.IndexByte(f.buf[start:], '\n')
+			if end < 0 {
+				end = len(f.buf) - start
+			}
+			f.pos = start + end
+			f.pending = append(f.pending, bytes.TrimSpace(f.buf[start:f.pos]))
+			break
+		}
 		end, err := skipValue(f.buf, start)
 		if err != nil {
 			f.pos = len(f.buf)
@@ -204,4 +215,12 @@ func (f *jsonFramer) Next() (Record, error) {
 		}
 	}
 	return Record{Num: f.n, Raw: v}, nil
+}
+
+func startsJSON(c byte) bool {
+	switch c {
+	case '{', '[', '"', '-', 't', 'f', 'n':
+		return true
+	}
+	return c >= '0' && c <= '9'
 }

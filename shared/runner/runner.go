@@ -78,18 +78,39 @@ type Summary struct {
 
 // files is a Store serving local files as bucket "local" (key = the path
 // as given) and delegating everything else to the staging directory.
-type files struct{ staging blob.Dir }
+type files struct {
+	staging blob.Dir
+	paths   map[string]string // object key -> file path
+}
+
+// keyFor turns a file path into the object key it is read as: slashes,
+// no leading "../" or "/" (they would let staging and dead-letter keys
+// escape their folders), everything else kept so detection sees it.
+func keyFor(path string) string {
+	k := filepath.ToSlash(filepath.Clean(path))
+	for strings.HasPrefix(k, "../") {
+		k = k[3:]
+	}
+	return strings.TrimLeft(k, "/")
+}
+
+func (f files) path(key string) string {
+	if p, ok := f.paths[key]; ok {
+		return p
+	}
+	return filepath.FromSlash(key)
+}
 
 func (f files) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
 	if bucket == LocalBucket {
-		return os.Open(filepath.FromSlash(key))
+		return os.Open(f.path(key))
 	}
 	return f.staging.Get(ctx, bucket, key)
 }
 
 func (f files) Head(ctx context.Context, bucket, key string) (blob.Info, error) {
 	if bucket == LocalBucket {
-		st, err := os.Stat(filepath.FromSlash(key))
+		st, err := os.Stat(f.path(key))
 		if err != nil {
 			return blob.Info{}, err
 		}
@@ -198,8 +219,12 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	defer os.RemoveAll(stagingDir)
 	counter := &countingIndexer{next: o.Indexer, byIndex: map[string]int{}}
+	store := files{staging: blob.Dir{Root: stagingDir}, paths: map[string]string{}}
+	for _, in := range inputs {
+		store.paths[keyFor(in)] = in
+	}
 	steps, err := pipeline.NewSteps(pipeline.StepsConfig{
-		Store:          files{staging: blob.Dir{Root: stagingDir}},
+		Store:          store,
 		StagingBucket:  "staging",
 		Registry:       o.Registry,
 		ChunkRecords:   o.ChunkRecords,
@@ -221,7 +246,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	done := 0
 	for _, in := range inputs {
-		sp, err := steps.Split(ctx, pipeline.SplitInput{Bucket: LocalBucket, Key: in, LogType: o.LogType})
+		sp, err := steps.Split(ctx, pipeline.SplitInput{Bucket: LocalBucket, Key: keyFor(in), LogType: o.LogType})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", in, err)
 		}

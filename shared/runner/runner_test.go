@@ -93,3 +93,15 @@ func TestRunForcedTypeAndMissingPath(t *testing.T) {
 		t.Error("a missing input path is an operational error")
 	}
 }
+
+func TestKeyFor(t *testing.T) {
+	for in, want := range map[string]string{
+		"../../shared/corpus/alb/x.log": "shared/corpus/alb/x.log",
+		"/abs/AWSLogs/1/CloudTrail/x":   "abs/AWSLogs/1/CloudTrail/x",
+		"testdata/demo/./a/../b.log":    "testdata/demo/b.log",
+	} {
+		if got := keyFor(in); got != want {
+			t.Errorf("%s -> %s, want %s", in, got, want)
+		}
+	}
+}
