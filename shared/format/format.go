@@ -117,6 +117,9 @@ func (f *lineFramer) Next() (Record, error) {
 			f.header = string(b)
 			continue
 		}
+		if f.csv && b[0] == '#' {
+			continue // a comment line ("#Version: 1.0"), not a record
+		}
 		return Record{Num: f.line, Raw: b, Header: f.header}, nil
 	}
 }
@@ -209,9 +212,19 @@ func headerNames(header, delim string) []string {
 	if ok {
 		return names
 	}
-	names = splitFields(header, delim)
+	if strings.HasPrefix(header, "#") {
+		// "#Fields: date time cs(Host) ...": drop the tag.
+		if _, rest, ok := strings.Cut(header, " "); ok {
+			header = rest
+		}
+	}
+	if delim == "" || !strings.Contains(header, delim) {
+		names = strings.Fields(header)
+	} else {
+		names = splitFields(header, delim)
+	}
 	for i, n := range names {
-		names[i] = strings.ReplaceAll(n, "-", "_")
+		names[i] = fieldName(n)
 	}
 	headerMu.Lock()
 	if len(headerCache) >= 64 {
@@ -247,14 +260,27 @@ func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
 			return nil, fmt.Errorf("no header line before this record, and its %d fields match no default format (%s fields)", len(vals), strings.Join(counts, ", "))
 		}
 	}
-	if len(vals) != len(names) {
+	// A line may lack trailing fields when the log type says how many are
+	// required (fields added by later format versions); otherwise the
+	// count must match the header.
+	if len(vals) > len(names) || (len(vals) < len(names) && (def.MinColumns == 0 || len(vals) < def.MinColumns)) {
 		return nil, fmt.Errorf("line has %d fields but its header names %d", len(vals), len(names))
 	}
 	out := make(map[string]any, len(names))
-	for i, n := range names {
-		out[n] = vals[i]
+	for i, v := range vals {
+		out[names[i]] = v
 	}
 	return out, nil
+}
+
+// fieldName turns a header name into a field name: cs(User-Agent) ->
+// cs_user_agent, x-edge-location -> x_edge_location.
+func fieldName(n string) string {
+	n = strings.NewReplacer("(", "_", ")", "", "-", "_").Replace(n)
+	if strings.ToLower(n) != n && strings.Contains(n, "_") {
+		n = strings.ToLower(n)
+	}
+	return n
 }
 
 // unwrapMessage returns the "message" of a line wrapped as a JSON object

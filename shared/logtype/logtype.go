@@ -141,13 +141,16 @@ func (d *Definition) Validate() error {
 			return fail("s3_key_ignored", "%v", err)
 		}
 	}
+	if d.MinColumns < 0 {
+		return fail("min_columns", "must not be negative")
+	}
 	switch d.Format {
 	case "json", "csv":
 	case "fields":
 		if len(d.Columns) == 0 {
 			return fail("columns", "a fields log type needs its column names")
 		}
-		if d.MinColumns < 0 || d.MinColumns > len(d.Columns) {
+		if d.MinColumns > len(d.Columns) {
 			return fail("min_columns", "must be between 1 and the number of columns (%d)", len(d.Columns))
 		}
 	case "text":

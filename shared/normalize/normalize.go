@@ -291,7 +291,7 @@ func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
 		return n.ingested, nil
 	}
 	for _, k := range spec.Keys {
-		v, ok := doc.Get(d, k)
+		v, ok := joinedTime(d, k)
 		if !ok || !doc.Present(v) {
 			continue
 		}
@@ -305,6 +305,24 @@ func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
 		return n.ingested, nil
 	}
 	return time.Time{}, fmt.Errorf("no timestamp in %s; @timestamp set to ingest time", strings.Join(spec.Keys, ", "))
+}
+
+// joinedTime reads a timestamp key; "date+time" joins two fields with
+// "T" (logs that write date and time in separate columns).
+func joinedTime(d map[string]any, key string) (any, bool) {
+	parts := strings.Split(key, "+")
+	if len(parts) == 1 {
+		return doc.Get(d, key)
+	}
+	var vals []string
+	for _, p := range parts {
+		s := doc.GetString(d, p)
+		if s == "" {
+			return nil, false
+		}
+		vals = append(vals, s)
+	}
+	return strings.Join(vals, "T"), true
 }
 
 // id is deterministic: the configured id field, else the md5 of the raw

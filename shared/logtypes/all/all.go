@@ -4,6 +4,7 @@ package all
 import (
 	_ "github.com/siemloader/siem/shared/logtypes/alb"
 	_ "github.com/siemloader/siem/shared/logtypes/clb"
+	_ "github.com/siemloader/siem/shared/logtypes/cloudfront"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudtrail"
 	_ "github.com/siemloader/siem/shared/logtypes/elasticache"
 	_ "github.com/siemloader/siem/shared/logtypes/guardduty"

@@ -1,0 +1,77 @@
+// Package cloudfront registers the CloudFront standard log type.
+package cloudfront
+
+import (
+	_ "embed"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+//go:embed logtype.yaml
+var definition []byte
+
+func init() {
+	logtype.RegisterTransform("cloudfront-standard", Transform)
+	logtype.RegisterYAML(definition)
+}
+
+var distribution = regexp.MustCompile(`/?([0-9A-Z]{12,14})\.`)
+
+// Transform builds url.full, the HTTP and TLS versions, decodes the
+// URL-encoded user agent and X-Forwarded-For chain, and names the
+// distribution from the object key (reference sf_cloudfront_standard).
+func Transform(d map[string]any) error {
+	scheme, host, path := doc.GetString(d, "cs_protocol"), doc.GetString(d, "x_host_header"), doc.GetString(d, "cs_uri_stem")
+	if scheme != "" && host != "" {
+		full := scheme + "://" + host + path
+		if q := doc.GetString(d, "cs_uri_query"); q != "" && q != "-" {
+			full += "?" + q
+		}
+		doc.Set(d, "url.full", full)
+	}
+	if v := doc.GetString(d, "cs_protocol_version"); strings.Contains(v, "/") {
+		_, ver, _ := strings.Cut(v, "/")
+		doc.Set(d, "http.version", ver)
+	}
+	if ua := doc.GetString(d, "user_agent.original"); strings.Contains(ua, "%") {
+		if u, err := url.PathUnescape(ua); err == nil {
+			doc.Set(d, "user_agent.original", u)
+		}
+	}
+	if xff := doc.GetString(d, "x_forwarded_for"); xff != "" {
+		if u, err := url.PathUnescape(xff); err == nil {
+			var chain []any
+			for _, ip := range strings.Split(u, ",") {
+				if ip = strings.TrimSpace(ip); ip != "" && ip != "-" {
+					chain = append(chain, ip)
+				}
+			}
+			if len(chain) > 0 {
+				doc.Set(d, "http.request.header.x_forwarded_for", chain)
+			}
+		}
+	}
+	if v := strings.ToUpper(doc.GetString(d, "ssl_protocol")); strings.HasPrefix(v, "TLSV") {
+		doc.Set(d, "tls.version_protocol", "tls")
+		doc.Set(d, "tls.version", v[4:])
+	}
+	if v, ok := doc.Get(d, "http.response.status_code"); ok {
+		if code, ok := v.(int64); ok {
+			if code < 400 {
+				doc.Set(d, "event.outcome", "success")
+			} else {
+				doc.Set(d, "event.outcome", "failure")
+			}
+		}
+	}
+	dist := "unknown"
+	if m := distribution.FindStringSubmatch(doc.GetString(d, "@log_s3key")); m != nil {
+		dist = m[1]
+	}
+	d["distribution_id"] = dist
+	return nil
+}
