@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -32,21 +33,9 @@ func Transform(d map[string]any) error {
 	if proto == "" {
 		proto = doc.GetString(d, "tls_protocol")
 	}
-	if v, ok := tlsVersion(proto); ok {
-		doc.Set(d, "tls.version_protocol", "tls")
-		doc.Set(d, "tls.version", v)
-	}
-	// Outcome from the status the load balancer returned (ECS allows only
-	// success, failure, unknown).
-	if v, ok := doc.Get(d, "http.response.status_code"); ok {
-		if code, ok := v.(int64); ok {
-			if code < 400 {
-				doc.Set(d, "event.outcome", "success")
-			} else {
-				doc.Set(d, "event.outcome", "failure")
-			}
-		}
-	}
+	ecs.SetTLSVersion(d, proto)
+	// Outcome from the status the load balancer returned.
+	ecs.SetHTTPOutcome(d)
 	// Connection logs: mutual TLS verification result.
 	switch v := doc.GetString(d, "tls_verify_status"); {
 	case v == "Success":
@@ -61,17 +50,4 @@ func Transform(d map[string]any) error {
 		}
 	}
 	return nil
-}
-
-// tlsVersion reads "TLSv1.2" (ALB) and "tlsv12" (NLB) as "1.2".
-func tlsVersion(p string) (string, bool) {
-	lower := strings.ToLower(p)
-	v, ok := strings.CutPrefix(lower, "tlsv")
-	if !ok || v == "" {
-		return "", false
-	}
-	if !strings.Contains(v, ".") && len(v) == 2 {
-		v = v[:1] + "." + v[1:]
-	}
-	return v, true
 }

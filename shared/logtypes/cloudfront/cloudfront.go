@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -55,19 +56,8 @@ func Transform(d map[string]any) error {
 			}
 		}
 	}
-	if v := strings.ToUpper(doc.GetString(d, "ssl_protocol")); strings.HasPrefix(v, "TLSV") {
-		doc.Set(d, "tls.version_protocol", "tls")
-		doc.Set(d, "tls.version", v[4:])
-	}
-	if v, ok := doc.Get(d, "http.response.status_code"); ok {
-		if code, ok := v.(int64); ok {
-			if code < 400 {
-				doc.Set(d, "event.outcome", "success")
-			} else {
-				doc.Set(d, "event.outcome", "failure")
-			}
-		}
-	}
+	ecs.SetTLSVersion(d, doc.GetString(d, "ssl_protocol"))
+	ecs.SetHTTPOutcome(d)
 	dist := "unknown"
 	if m := distribution.FindStringSubmatch(doc.GetString(d, "@log_s3key")); m != nil {
 		dist = m[1]

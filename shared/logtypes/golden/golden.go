@@ -198,3 +198,17 @@ func Fuzz(f *testing.F, typeName, key, seedGlob string) {
 		}
 	})
 }
+
+// CheckType runs a log type's golden files (testdata/, read as its
+// sample_key) and checks that its sample_key is detected as that type.
+func CheckType(t *testing.T, typeName string) {
+	t.Helper()
+	def := logtype.Builtin().Get(typeName)
+	if def == nil {
+		t.Fatalf("log type %q not registered", typeName)
+	}
+	if got := logtype.Builtin().Detect(def.SampleKey); got != def {
+		t.Errorf("sample_key %s is detected as %v, not %s", def.SampleKey, got, typeName)
+	}
+	Run(t, typeName, "testdata", func(string) string { return def.SampleKey })
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -53,18 +54,7 @@ func Transform(d map[string]any) error {
 			doc.Set(d, "cloud.region", m)
 		}
 	}
-	if v := strings.ToUpper(doc.GetString(d, "TLSVersion")); strings.HasPrefix(v, "TLSV") {
-		doc.Set(d, "tls.version_protocol", "tls")
-		doc.Set(d, "tls.version", v[4:])
-	}
-	if s, ok := doc.Get(d, "http.response.status_code"); ok {
-		if code, ok := s.(int64); ok {
-			if code < 400 {
-				doc.Set(d, "event.outcome", "success")
-			} else {
-				doc.Set(d, "event.outcome", "failure")
-			}
-		}
-	}
+	ecs.SetTLSVersion(d, doc.GetString(d, "TLSVersion"))
+	ecs.SetHTTPOutcome(d)
 	return nil
 }

@@ -3,19 +3,8 @@ package waf_test
 import (
 	"testing"
 
-	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/logtypes/golden"
 	_ "github.com/siemloader/siem/shared/logtypes/waf"
 )
 
-func TestGolden(t *testing.T) {
-	key := logtype.Builtin().Get("waf").SampleKey
-	golden.Run(t, "waf", "testdata", func(string) string { return key })
-}
-
-func TestDetectedFromItsKey(t *testing.T) {
-	d := logtype.Builtin().Get("waf")
-	if got := logtype.Builtin().Detect(d.SampleKey); got != d {
-		t.Errorf("%s detected as %v", d.SampleKey, got)
-	}
-}
+func TestGolden(t *testing.T) { golden.CheckType(t, "waf") }

@@ -1,0 +1,39 @@
+package ecs
+
+import (
+	"strings"
+
+	"github.com/siemloader/siem/shared/doc"
+)
+
+// SetHTTPOutcome sets event.outcome from http.response.status_code:
+// success below 400, failure from 400 on.
+func SetHTTPOutcome(d map[string]any) {
+	v, ok := doc.Get(d, "http.response.status_code")
+	if !ok {
+		return
+	}
+	code, ok := v.(int64)
+	if !ok {
+		return
+	}
+	if code < 400 {
+		doc.Set(d, "event.outcome", "success")
+	} else {
+		doc.Set(d, "event.outcome", "failure")
+	}
+}
+
+// SetTLSVersion writes tls.version_protocol and tls.version from the way
+// AWS logs write the protocol: "TLSv1.2", "TLSV1.3" or "tlsv12".
+func SetTLSVersion(d map[string]any, proto string) {
+	v, ok := strings.CutPrefix(strings.ToLower(proto), "tlsv")
+	if !ok || v == "" {
+		return
+	}
+	if !strings.Contains(v, ".") && len(v) == 2 {
+		v = v[:1] + "." + v[1:]
+	}
+	doc.Set(d, "tls.version_protocol", "tls")
+	doc.Set(d, "tls.version", v)
+}
