@@ -11,6 +11,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/inspector"
 	_ "github.com/siemloader/siem/shared/logtypes/networkfirewall"
 	_ "github.com/siemloader/siem/shared/logtypes/nlb"
+	_ "github.com/siemloader/siem/shared/logtypes/ocsf"
 	_ "github.com/siemloader/siem/shared/logtypes/route53resolver"
 	_ "github.com/siemloader/siem/shared/logtypes/s3accesslog"
 	_ "github.com/siemloader/siem/shared/logtypes/vpcflow"

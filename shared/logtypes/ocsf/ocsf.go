@@ -1,0 +1,67 @@
+// Package ocsf registers the OCSF JSON log type: records already in the
+// Open Cybersecurity Schema Framework, indexed per category
+// (log-ocsf-<category>) with the ECS fields analysts search on.
+package ocsf
+
+import (
+	_ "embed"
+	"encoding/json"
+	"strings"
+
+	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+//go:embed logtype.yaml
+var definition []byte
+
+func init() {
+	logtype.RegisterTransform("ocsf", Transform)
+	logtype.RegisterYAML(definition)
+}
+
+// by category uid, when the record has no category_name.
+var categories = map[string][2]string{
+	"1": {"system", "ocsf-system-activity"},
+	"2": {"findings", "ocsf-findings"},
+	"3": {"audit", "ocsf-audit-activity"},
+	"4": {"network", "ocsf-network-activity"},
+	"5": {"config", "ocsf-config-inventory"},
+}
+
+// Transform picks the index and @log_type from the OCSF category and
+// shortens ARN user names (reference sf_securitylake).
+func Transform(d map[string]any) error {
+	suffix, logType := "", ""
+	if name := strings.TrimSpace(doc.GetString(d, "category_name")); name != "" {
+		first, _, _ := strings.Cut(name, " ")
+		suffix = strings.ToLower(first)
+		var words []string
+		for _, w := range strings.Fields(strings.ToLower(name)) {
+			if w = strings.Trim(w, "&,()/"); w != "" {
+				words = append(words, w)
+			}
+		}
+		logType = "ocsf-" + strings.Join(words, "-")
+	} else {
+		uid := ""
+		switch v := d["category_uid"].(type) {
+		case json.Number:
+			uid = v.String()
+		case string:
+			uid = v
+		}
+		if c, ok := categories[uid]; ok {
+			suffix, logType = c[0], c[1]
+		}
+	}
+	if suffix != "" {
+		d["__index_name"] = "log-ocsf-" + strings.Trim(suffix, "&")
+		d["@log_type"] = logType
+	}
+	if name := doc.GetString(d, "user.name"); strings.Contains(name, ":") {
+		name = name[strings.LastIndex(name, ":")+1:]
+		doc.Set(d, "user.name", name[strings.LastIndex(name, "/")+1:])
+	}
+	return nil
+}
