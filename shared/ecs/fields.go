@@ -37,3 +37,14 @@ func SetTLSVersion(d map[string]any, proto string) {
 	doc.Set(d, "tls.version_protocol", "tls")
 	doc.Set(d, "tls.version", v)
 }
+
+// ShortenUserName turns an ARN in user.name into the name it ends with
+// (arn:aws:sts::1:assumed-role/Admin/alice -> alice).
+func ShortenUserName(d map[string]any) {
+	name := doc.GetString(d, "user.name")
+	if !strings.Contains(name, ":") {
+		return
+	}
+	name = name[strings.LastIndex(name, ":")+1:]
+	doc.Set(d, "user.name", name[strings.LastIndex(name, "/")+1:])
+}

@@ -73,17 +73,10 @@ func NewFramer(def *logtype.Definition, r io.Reader) Framer {
 	case "json":
 		return newJSONFramer(r, def.RecordsField)
 	case "csv":
-		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), csv: true, marker: csvMarker(def)}
+		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), csv: true, marker: def.HeaderMarker}
 	default:
 		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), skip: def.HeaderLines}
 	}
-}
-
-func csvMarker(def *logtype.Definition) string {
-	if def.HeaderMarker != "" {
-		return def.HeaderMarker
-	}
-	return ""
 }
 
 // lineFramer yields one record per non-empty line.

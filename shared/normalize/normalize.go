@@ -36,6 +36,9 @@ type Normalizer struct {
 	ingestedText string
 	plan         []mapping
 	static       []staticField
+	// ecsRoots are the top-level names ECS fields are written under; raw
+	// fields of these names stay out of field_prefix.
+	ecsRoots map[string]bool
 }
 
 // mapping is one ECS target and where its value comes from, in a stable
@@ -72,6 +75,15 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 		n.static = append(n.static, staticField{t, v})
 	}
 	sort.Slice(n.static, func(i, j int) bool { return n.static[i].target < n.static[j].target })
+	n.ecsRoots = map[string]bool{"event": true, "ecs": true, "cloud": true, "error": true, "related": true}
+	for _, p := range n.plan {
+		root, _, _ := strings.Cut(p.target, ".")
+		n.ecsRoots[root] = true
+	}
+	for _, st := range n.static {
+		root, _, _ := strings.Cut(st.target, ".")
+		n.ecsRoots[root] = true
+	}
 	if m := keyAccount.FindStringSubmatch(src.Key); m != nil {
 		n.account = m[1]
 	}
@@ -220,21 +232,12 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 // those whose name is also an ECS root this document uses (they hold ECS
 // values now too and stay where ECS expects them).
 func (n *Normalizer) prefix(d map[string]any, original []string) {
-	ecsRoots := map[string]bool{"event": true, "ecs": true, "cloud": true, "error": true, "related": true}
-	for _, p := range n.plan {
-		root, _, _ := strings.Cut(p.target, ".")
-		ecsRoots[root] = true
-	}
-	for _, st := range n.static {
-		root, _, _ := strings.Cut(st.target, ".")
-		ecsRoots[root] = true
-	}
 	box, _ := d[n.def.FieldPrefix].(map[string]any)
 	if box == nil {
 		box = map[string]any{}
 	}
 	for _, k := range original {
-		if ecsRoots[k] || strings.HasPrefix(k, "@") || k == n.def.FieldPrefix {
+		if n.ecsRoots[k] || strings.HasPrefix(k, "@") || k == n.def.FieldPrefix {
 			continue
 		}
 		if v, ok := d[k]; ok {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -32,11 +33,7 @@ func Transform(d map[string]any) error {
 	} else {
 		doc.Set(d, "event.outcome", "success")
 	}
-	if name := doc.GetString(d, "user.name"); strings.Contains(name, ":") {
-		name = name[strings.LastIndex(name, ":")+1:]
-		name = name[strings.LastIndex(name, "/")+1:]
-		doc.Set(d, "user.name", name)
-	}
+	ecs.ShortenUserName(d)
 
 	source := doc.GetString(d, "eventSource")
 	event := doc.GetString(d, "eventName")

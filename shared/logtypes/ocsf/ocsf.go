@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -59,9 +60,6 @@ func Transform(d map[string]any) error {
 		d["__index_name"] = "log-ocsf-" + strings.Trim(suffix, "&")
 		d["@log_type"] = logType
 	}
-	if name := doc.GetString(d, "user.name"); strings.Contains(name, ":") {
-		name = name[strings.LastIndex(name, ":")+1:]
-		doc.Set(d, "user.name", name[strings.LastIndex(name, "/")+1:])
-	}
+	ecs.ShortenUserName(d)
 	return nil
 }
