@@ -27,6 +27,9 @@ import (
 // LocalBucket is the bucket name local files are read as.
 const LocalBucket = "local"
 
+// stagingBucket is the staging bucket's name inside the temporary directory.
+const stagingBucket = "staging"
+
 // Options configure a local run.
 type Options struct {
 	Paths   []string
@@ -225,7 +228,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	steps, err := pipeline.NewSteps(pipeline.StepsConfig{
 		Store:          store,
-		StagingBucket:  "staging",
+		StagingBucket:  stagingBucket,
 		Registry:       o.Registry,
 		ChunkRecords:   o.ChunkRecords,
 		InlineMaxBytes: o.InlineMaxBytes,
@@ -314,7 +317,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			sum.Objects, len(inputs), in, sp.LogType, objCounts.RecordsIn, objCounts.Indexed, objCounts.DeadLettered, objCounts.Skipped)
 	}
 	sum.ByIndex = counter.byIndex
-	n, err := exportDeadLetters(stagingDir, filepath.Join(o.OutDir, "dead-letter"))
+	n, err := exportDeadLetters(ctx, store.staging, stagingBucket, filepath.Join(o.OutDir, "dead-letter"))
 	if err != nil {
 		return nil, err
 	}
@@ -344,57 +347,51 @@ func progress(w io.Writer, f string, a ...any) {
 }
 
 // exportDeadLetters decompresses the staged dead letters into dir as
-// NDJSON files named after the step and the source path.
-func exportDeadLetters(stagingDir, dir string) (int, error) {
-	root := filepath.Join(stagingDir, "staging", "dead-letter")
-	n := 0
-	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
+// NDJSON files named after the step and the source path. It reads them
+// through the staging store, so it knows no more of its layout than the
+// steps do.
+func exportDeadLetters(ctx context.Context, staging blob.Store, bucket, dir string) (int, error) {
+	const prefix = "dead-letter/"
+	keys, err := staging.List(ctx, bucket, prefix)
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if err := exportOne(ctx, staging, bucket, k, filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(strings.TrimPrefix(k, prefix), ".gz")))); err != nil {
+			return 0, err
 		}
-		if e.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		dst := filepath.Join(dir, strings.TrimSuffix(rel, ".gz"))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		in, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		zr, err := gzip.NewReader(in)
-		if err != nil {
-			return err
-		}
-		out, err := os.Create(dst)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, zr); err != nil {
-			out.Close()
-			return err
-		}
-		n++
-		return out.Close()
-	})
-	return n, err
+	}
+	return len(keys), nil
+}
+
+func exportOne(ctx context.Context, staging blob.Store, bucket, key, dst string) error {
+	in, err := staging.Get(ctx, bucket, key)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, zr); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // WriteTable prints the summary as the tables a person reads.
 func (s *Summary) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "\n%-22s %8s %10s %10s %14s %8s\n", "log type", "objects", "records", "indexed", "dead-lettered", "skipped")
-	types := make([]string, 0, len(s.ByType))
-	for t := range s.ByType {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	for _, t := range types {
+	for _, t := range sortedKeys(s.ByType) {
 		c := s.ByType[t]
 		fmt.Fprintf(w, "%-22s %8d %10d %10d %14d %8d\n", t, c.Objects, c.RecordsIn, c.Indexed, c.DeadLettered, c.Skipped)
 	}
@@ -402,23 +399,13 @@ func (s *Summary) WriteTable(w io.Writer) {
 
 	if len(s.ByIndex) > 0 {
 		fmt.Fprintf(w, "\n%-40s %10s\n", "index", "documents")
-		idx := make([]string, 0, len(s.ByIndex))
-		for i := range s.ByIndex {
-			idx = append(idx, i)
-		}
-		sort.Strings(idx)
-		for _, i := range idx {
+		for _, i := range sortedKeys(s.ByIndex) {
 			fmt.Fprintf(w, "%-40s %10d\n", i, s.ByIndex[i])
 		}
 	}
 	if len(s.Reasons) > 0 {
 		fmt.Fprintf(w, "\n%-60s %8s\n", "dead letters and skips by reason", "records")
-		rs := make([]string, 0, len(s.Reasons))
-		for r := range s.Reasons {
-			rs = append(rs, r)
-		}
-		sort.Strings(rs)
-		for _, r := range rs {
+		for _, r := range sortedKeys(s.Reasons) {
 			fmt.Fprintf(w, "%-60s %8d\n", r, s.Reasons[r])
 		}
 	}
@@ -432,4 +419,13 @@ func (s *Summary) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "\ndead letters (raw record, source, record number, reason): %s\n", s.DeadLetterDir)
 	}
 	fmt.Fprintf(w, "\nrecords in %d = indexed %d + dead-lettered %d + skipped %d (%.2fs)\n", s.RecordsIn, s.Indexed, s.DeadLettered, s.Skipped, s.Seconds)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
