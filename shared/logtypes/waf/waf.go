@@ -25,20 +25,26 @@ func init() {
 func Transform(d map[string]any) error {
 	if headers, ok := doc.Get(d, "httpRequest.headers"); ok {
 		list, _ := headers.([]any)
+		// One pass: copy each header to http.request.header.*, and keep
+		// it in the raw list unless it carries credentials.
+		kept := list[:0:0]
 		for _, h := range list {
 			m, ok := h.(map[string]any)
 			if !ok {
+				kept = append(kept, h)
 				continue
 			}
 			name, _ := m["name"].(string)
 			value, _ := m["value"].(string)
 			key := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
+			if key == "authorization" {
+				continue // never index credentials
+			}
+			kept = append(kept, h)
 			if key == "" || strings.ContainsAny(key, ". ") {
 				continue
 			}
 			switch key {
-			case "authorization":
-				continue // never index credentials
 			case "host":
 				doc.Set(d, "url.domain", value)
 			case "user_agent":
@@ -47,14 +53,6 @@ func Transform(d map[string]any) error {
 				doc.Set(d, "http.request.referrer", value)
 			}
 			doc.Set(d, "http.request.header."+key, value)
-		}
-		// The raw header list keeps credentials too: remove those entries.
-		kept := list[:0:0]
-		for _, h := range list {
-			if m, ok := h.(map[string]any); ok && strings.EqualFold(strings.TrimSpace(stringOf(m["name"])), "authorization") {
-				continue
-			}
-			kept = append(kept, h)
 		}
 		doc.Set(d, "httpRequest.headers", kept)
 	}
@@ -85,9 +83,4 @@ func Transform(d map[string]any) error {
 		doc.Set(d, "rule.ruleset", acl)
 	}
 	return nil
-}
-
-func stringOf(v any) string {
-	s, _ := v.(string)
-	return s
 }
