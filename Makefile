@@ -15,7 +15,7 @@ fn_ParseFunction  := parse
 fn_EnrichFunction := enrich
 fn_IndexFunction  := index
 
-.PHONY: all build test test-go test-static fuzz fuzz-long lint demo bench clean deps node_modules
+.PHONY: all build test fuzz fuzz-long lint demo bench clean deps node_modules
 
 all: build
 

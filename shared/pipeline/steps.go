@@ -559,27 +559,20 @@ func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
 	return out, nil
 }
 
-// Summarize adds up the results of a Map run. Items are step outputs or
-// the state machine's failure markers, which carry the dead-lettering
-// result under "dead_letter" or "result".
+// Summarize adds up the results of a Map run. Items are the children's
+// counts ({"counts": ...}, or whole step outputs) or the state machine's
+// failure markers ({"failed": true, "counts": ...}).
 func Summarize(items []json.RawMessage) (Summary, error) {
 	var sum Summary
 	for i, raw := range items {
 		var it struct {
 			StepOutput
-			Failed     bool        `json:"failed"`
-			Result     *StepOutput `json:"result"`
-			DeadLetter *StepOutput `json:"dead_letter"`
+			Failed bool `json:"failed"`
 		}
 		if err := json.Unmarshal(raw, &it); err != nil {
 			return Summary{}, fmt.Errorf("map result %d: %w", i, err)
 		}
 		so := it.StepOutput
-		if it.Result != nil {
-			so = *it.Result
-		} else if it.DeadLetter != nil {
-			so = *it.DeadLetter
-		}
 		if sum.LogType == "" {
 			sum.Source, sum.LogType = so.Chunk.Source, so.Chunk.LogType
 		}
