@@ -50,6 +50,9 @@ type Definition struct {
 	// RequiredField marks a JSON value as a record when RecordsField is set
 	// but absent (e.g. a bare CloudTrail event instead of a log file).
 	RequiredField string `yaml:"required_field"`
+	// ViaCWL: the object is CloudWatch Logs subscription data (as Firehose
+	// delivers it); each log event's message is a record of Format.
+	ViaCWL bool `yaml:"via_cwl"`
 
 	Timestamp TimestampSpec `yaml:"timestamp"`
 	DocID     string        `yaml:"doc_id"`
@@ -99,6 +102,48 @@ type TimestampSpec struct {
 	// Optional: records without a timestamp (inventory snapshots) use the
 	// ingest time without an error.message.
 	Optional bool `yaml:"optional"`
+	// FromKey is an RE2 regex with named groups year, month, day and
+	// optionally hour, minute, second, searched in the S3 key: when it
+	// matches, every record of the object gets that time (Config snapshots
+	// are stamped with the snapshot's time, not each item's capture time).
+	FromKey string `yaml:"from_key"`
+
+	fromKeyRe *regexp.Regexp
+}
+
+// KeyTime returns the time FromKey finds in key (UTC unless tz is given).
+func (t *TimestampSpec) KeyTime(key string, tz *time.Location) (time.Time, bool) {
+	if t.fromKeyRe == nil {
+		return time.Time{}, false
+	}
+	m := t.fromKeyRe.FindStringSubmatch(key)
+	if m == nil {
+		return time.Time{}, false
+	}
+	part := map[string]int{}
+	for i, name := range t.fromKeyRe.SubexpNames() {
+		if name == "" || m[i] == "" {
+			continue
+		}
+		n := 0
+		for _, c := range m[i] {
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		part[name] = n
+	}
+	if tz == nil {
+		tz = time.UTC
+	}
+	tm := time.Date(part["year"], time.Month(part["month"]), part["day"], part["hour"], part["minute"], part["second"], 0, tz)
+	// time.Date normalises out-of-range parts (month 13); such a key has
+	// no valid time.
+	if tm.Year() != part["year"] || int(tm.Month()) != part["month"] || tm.Day() != part["day"] || tm.Hour() != part["hour"] || tm.Minute() != part["minute"] || tm.Second() != part["second"] {
+		return time.Time{}, false
+	}
+	return tm, true
 }
 
 // IndexSpec names the destination index and its rotation.
@@ -161,6 +206,22 @@ func (d *Definition) Validate() error {
 		return fail("format", "required")
 	default:
 		return fail("format", "unknown format %q", d.Format)
+	}
+	if d.Timestamp.FromKey != "" {
+		re, err := regexp.Compile(d.Timestamp.FromKey)
+		if err != nil {
+			return fail("timestamp.from_key", "%v", err)
+		}
+		names := map[string]bool{}
+		for _, n := range re.SubexpNames() {
+			names[n] = true
+		}
+		for _, need := range []string{"year", "month", "day"} {
+			if !names[need] {
+				return fail("timestamp.from_key", "needs a named group (?P<%s>...)", need)
+			}
+		}
+		d.Timestamp.fromKeyRe = re
 	}
 	if d.Pattern != "" {
 		if d.patternRe, err = regexp.Compile(d.Pattern); err != nil {

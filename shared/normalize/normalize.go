@@ -32,6 +32,9 @@ type Normalizer struct {
 	region   string
 	tsLoc    *time.Location
 	idxLoc   *time.Location
+	// keyTime is the time timestamp.from_key found in the S3 key.
+	keyTime    time.Time
+	hasKeyTime bool
 
 	ingestedText string
 	plan         []mapping
@@ -98,6 +101,7 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	if n.idxLoc == nil {
 		n.idxLoc = time.UTC
 	}
+	n.keyTime, n.hasKeyTime = def.Timestamp.KeyTime(src.Key, n.tsLoc)
 	return n
 }
 
@@ -287,6 +291,9 @@ func collect(d map[string]any, target string, sources []string) []any {
 
 func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
 	spec := n.def.Timestamp
+	if n.hasKeyTime {
+		return n.keyTime, nil
+	}
 	if len(spec.Keys) == 0 {
 		if v, ok := d["@timestamp"]; ok && doc.Present(v) {
 			return ParseTime(v, spec.Formats, n.tsLoc)

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,43 @@ func TestRenameAndFieldPrefix(t *testing.T) {
 	}
 	if d["source"].(map[string]any)["ip"] != "192.0.2.1" {
 		t.Errorf("source %v", d["source"])
+	}
+}
+
+// A Config snapshot's items are stamped with the snapshot time in the key,
+// whatever their own capture time; a key without the time falls back to
+// the record's field.
+func TestTimestampFromKey(t *testing.T) {
+	def := &logtype.Definition{
+		Name: "snap", KeyPattern: "_ConfigSnapshot_", Format: "json",
+		Index: logtype.IndexSpec{Name: "log-aws-config"},
+		Timestamp: logtype.TimestampSpec{
+			Keys:    []string{"configurationItemCaptureTime"},
+			FromKey: `_(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})T(?P<hour>\d{2})(?P<minute>\d{2})(?P<second>\d{2})Z_`,
+		},
+	}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	rec := func() map[string]any { return map[string]any{"configurationItemCaptureTime": "2023-01-02T03:04:05.000Z"} }
+	cases := map[string]string{
+		"AWSLogs/1/Config/x/123456789012_Config_us-east-1_ConfigSnapshot_20240304T050607Z_abc.json.gz": "2024-03-04T05:06:07Z",
+		"AWSLogs/1/Config/x/123456789012_Config_us-east-1_ConfigSnapshot_abc.json.gz":                  "2023-01-02T03:04:05Z",
+		"AWSLogs/1/Config/x/123456789012_Config_us-east-1_ConfigSnapshot_20241304T050607Z_abc.json.gz": "2023-01-02T03:04:05Z", // month 13
+	}
+	for key, want := range cases {
+		o, err := New(def, Source{Bucket: "b", Key: key}, now).Normalize([]byte("{}"), rec())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.Doc["@timestamp"]; got != want {
+			t.Errorf("%s: @timestamp %v, want %s", key, got, want)
+		}
+	}
+	bad := *def
+	bad.Timestamp.FromKey = `_(?P<year>\d{4})_`
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "timestamp.from_key") {
+		t.Errorf("from_key without month/day accepted: %v", err)
 	}
 }
