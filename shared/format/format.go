@@ -27,6 +27,9 @@ type Record struct {
 	Raw []byte // the record as it appears in the source, trimmed
 	// Header is the csv header in force for this record (csv only).
 	Header string
+	// Skip, when set, says why this record is counted as skipped instead
+	// of loaded (a CloudWatch Logs control message).
+	Skip string
 }
 
 // Framer yields records until io.EOF. Any other error is a *FrameError: the
@@ -69,6 +72,13 @@ func Decompress(r io.Reader) (io.Reader, error) {
 // NewFramer returns the framer for the definition's format over plain
 // (already decompressed) content.
 func NewFramer(def *logtype.Definition, r io.Reader) Framer {
+	if def.ViaCWL {
+		return newCWLFramer(def, r)
+	}
+	return formatFramer(def, r)
+}
+
+func formatFramer(def *logtype.Definition, r io.Reader) Framer {
 	switch def.Format {
 	case "json":
 		return newJSONFramer(r, def.RecordsField)
@@ -140,6 +150,13 @@ const ProblemKey = "__problem"
 
 // Decode turns one framed record into its raw fields.
 func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
+	if def.ViaCWL {
+		return decodeCWL(def, rec)
+	}
+	return decodeRecord(def, rec)
+}
+
+func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {
 	switch def.Format {
 	case "json":
 		v, err := doc.Decode(rec.Raw)

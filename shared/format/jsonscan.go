@@ -93,10 +93,96 @@ func skipString(b []byte, i int) (int, error) {
 }
 
 // records returns the elements of the records field of the object obj, or
-// ok=false when obj is not an object holding that field as a list.
+// ok=false when obj is not an object holding that field as a list. An
+// EventBridge event holding the field in its detail (Security Hub's
+// detail.findings, as Firehose delivers them) yields the detail's elements,
+// each given the envelope's id, source, account, region and time as cwe_*
+// fields, like a single-record event unwrapped by Decode.
 func (f *jsonFramer) records(obj []byte) (elems [][]byte, ok bool, err error) {
+	var list, detail []byte
+	var envelope [][2][]byte // cwe name, raw JSON value
+	isEvent := false
+	err = scanObject(obj, func(key, val []byte) {
+		switch {
+		case bytes.Equal(key, f.field):
+			list = val
+		case string(key) == `"detail"`:
+			detail = val
+		case string(key) == `"detail-type"`:
+			isEvent = true
+		default:
+			if name, ok := envelopeFields[string(key)]; ok {
+				envelope = append(envelope, [2][]byte{[]byte(name), val})
+			}
+		}
+	})
+	if err != nil || (list == nil && (!isEvent || len(detail) == 0 || detail[0] != '{')) {
+		return nil, false, err
+	}
+	if list == nil {
+		if err := scanObject(detail, func(key, val []byte) {
+			if bytes.Equal(key, f.field) {
+				list = val
+			}
+		}); err != nil || list == nil {
+			return nil, false, err
+		}
+	} else {
+		envelope = nil
+	}
+	if len(list) == 0 || list[0] != '[' {
+		return nil, false, fmt.Errorf("field %s is not a list", f.field)
+	}
+	j := 1
+	for {
+		for j < len(list) && (isSpace(list[j]) || list[j] == ',') {
+			j++
+		}
+		if j >= len(list) || list[j] == ']' {
+			return elems, true, nil
+		}
+		e, err := skipValue(list, j)
+		if err != nil {
+			return nil, false, err
+		}
+		elems = append(elems, withEnvelope(list[j:e], envelope))
+		j = e
+	}
+}
+
+// envelopeFields are the EventBridge envelope keys kept on unwrapped
+// records, by their JSON-quoted key.
+var envelopeFields = map[string]string{`"id"`: "cwe_id", `"source"`: "cwe_source", `"account"`: "cwe_accountid", `"region"`: "cwe_region", `"time"`: "cwe_timestamp"}
+
+// withEnvelope splices the envelope fields into the front of a JSON object
+// (the record's own fields come later, so they win on a clash).
+func withEnvelope(elem []byte, envelope [][2][]byte) []byte {
+	if len(envelope) == 0 || len(elem) == 0 || elem[0] != '{' {
+		return elem
+	}
+	var b []byte
+	b = append(b, '{')
+	for i, kv := range envelope {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, kv[0]...)
+		b = append(b, '"', ':')
+		b = append(b, kv[1]...)
+	}
+	rest := bytes.TrimLeft(elem[1:], " \t\r\n")
+	if len(rest) > 0 && rest[0] != '}' {
+		b = append(b, ',')
+	}
+	return append(b, rest...)
+}
+
+// scanObject calls fn with each key (JSON-quoted, as written) and raw value
+// of the object obj; it does nothing when obj is not an object.
+func scanObject(obj []byte, fn func(key, val []byte)) error {
 	if len(obj) == 0 || obj[0] != '{' {
-		return nil, false, nil
+		return nil
 	}
 	i := 1
 	for {
@@ -104,14 +190,14 @@ func (f *jsonFramer) records(obj []byte) (elems [][]byte, ok bool, err error) {
 			i++
 		}
 		if i >= len(obj) || obj[i] == '}' {
-			return nil, false, nil
+			return nil
 		}
 		if obj[i] != '"' {
-			return nil, false, fmt.Errorf("object key expected at byte %d", i)
+			return fmt.Errorf("object key expected at byte %d", i)
 		}
 		kEnd, err := skipString(obj, i)
 		if err != nil {
-			return nil, false, err
+			return err
 		}
 		key := obj[i:kEnd]
 		i = kEnd
@@ -119,7 +205,7 @@ func (f *jsonFramer) records(obj []byte) (elems [][]byte, ok bool, err error) {
 			i++
 		}
 		if i >= len(obj) || obj[i] != ':' {
-			return nil, false, fmt.Errorf("':' expected after key %s", key)
+			return fmt.Errorf("':' expected after key %s", key)
 		}
 		i++
 		for i < len(obj) && isSpace(obj[i]) {
@@ -127,29 +213,9 @@ func (f *jsonFramer) records(obj []byte) (elems [][]byte, ok bool, err error) {
 		}
 		vEnd, err := skipValue(obj, i)
 		if err != nil {
-			return nil, false, err
+			return err
 		}
-		if bytes.Equal(key, f.field) {
-			v := obj[i:vEnd]
-			if len(v) == 0 || v[0] != '[' {
-				return nil, false, fmt.Errorf("field %s is not a list", key)
-			}
-			j := 1
-			for {
-				for j < len(v) && (isSpace(v[j]) || v[j] == ',') {
-					j++
-				}
-				if j >= len(v) || v[j] == ']' {
-					return elems, true, nil
-				}
-				e, err := skipValue(v, j)
-				if err != nil {
-					return nil, false, err
-				}
-				elems = append(elems, v[j:e])
-				j = e
-			}
-		}
+		fn(key, obj[i:vEnd])
 		i = vEnd
 	}
 }

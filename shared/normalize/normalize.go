@@ -15,6 +15,7 @@ import (
 
 	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/ecs"
+	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -126,6 +127,11 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		problems = append(problems, p)
 		delete(d, "__problem")
 	}
+	cwl, _ := d[format.MetaKey].(*format.CWLMeta)
+	delete(d, format.MetaKey)
+	if cwl != nil {
+		raw = []byte(cwl.Message)
+	}
 
 	for newName, old := range def.Rename {
 		if v, ok := d[old]; ok && doc.Present(v) {
@@ -141,6 +147,13 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		}
 	}
 
+	if cwl != nil {
+		// The envelope's values, readable by timestamp keys and the ECS
+		// mapping (cwl_timestamp, cwl_accountid) but not kept as fields.
+		d["cwl_timestamp"] = json.Number(fmt.Sprint(cwl.Timestamp))
+		d["cwl_accountid"] = cwl.Owner
+		d["cwl_id"] = cwl.ID
+	}
 	ts, err := n.timestamp(d)
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -178,6 +191,14 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	d["@log_type"] = def.Name
 	d["@log_s3bucket"] = n.src.Bucket
 	d["@log_s3key"] = n.src.Key
+	account := n.account
+	if cwl != nil {
+		d["@log_group"] = cwl.LogGroup
+		d["@log_stream"] = cwl.LogStream
+		if cwl.Owner != "" {
+			account = cwl.Owner
+		}
+	}
 	doc.Set(d, "event.module", def.Name)
 	doc.Set(d, "event.ingested", n.ingestedText)
 	doc.Set(d, "ecs.version", ecs.Version)
@@ -189,9 +210,9 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 			doc.Set(d, p.target, vals[i])
 		}
 	}
-	if !rawAccount && n.account != "" {
+	if !rawAccount && account != "" {
 		if _, ok := doc.Get(d, "cloud.account.id"); !ok {
-			doc.Set(d, "cloud.account.id", n.account)
+			doc.Set(d, "cloud.account.id", account)
 		}
 	}
 	if !rawRegion && n.region != "" {
@@ -219,7 +240,15 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		doc.Set(d, "error.message", msg)
 	}
 
-	id, err := n.id(d, raw)
+	idInput := raw
+	if cwl != nil {
+		delete(d, "cwl_timestamp")
+		delete(d, "cwl_accountid")
+		delete(d, "cwl_id")
+		// The event id tells apart identical messages (a repeated log line).
+		idInput = append([]byte(cwl.Message), cwl.ID...)
+	}
+	id, err := n.id(d, idInput)
 	if err != nil {
 		return Output{}, err
 	}

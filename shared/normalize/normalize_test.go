@@ -99,7 +99,9 @@ func TestTimestampFromKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	rec := func() map[string]any { return map[string]any{"configurationItemCaptureTime": "2023-01-02T03:04:05.000Z"} }
+	rec := func() map[string]any {
+		return map[string]any{"configurationItemCaptureTime": "2023-01-02T03:04:05.000Z"}
+	}
 	cases := map[string]string{
 		"AWSLogs/1/Config/x/123456789012_Config_us-east-1_ConfigSnapshot_20240304T050607Z_abc.json.gz": "2024-03-04T05:06:07Z",
 		"AWSLogs/1/Config/x/123456789012_Config_us-east-1_ConfigSnapshot_abc.json.gz":                  "2023-01-02T03:04:05Z",

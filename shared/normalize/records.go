@@ -14,6 +14,8 @@ import (
 type Sink interface {
 	Document(rec format.Record, o Output, source []byte) error
 	DeadLetter(num int, raw []byte, reason string) error
+	// Skip counts a record that is deliberately not loaded, with why.
+	Skip(num int, reason string) error
 }
 
 // Records runs every record the framer yields through decoding,
@@ -39,6 +41,12 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			return in, err
 		}
 		in++
+		if rec.Skip != "" {
+			if err := sink.Skip(rec.Num, rec.Skip); err != nil {
+				return in, err
+			}
+			continue
+		}
 		fields, err := format.Decode(def, rec)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {

@@ -16,6 +16,7 @@ import (
 //	<record number>\t<raw record>
 //	#H\t<csv header line>           the header in force from here on
 //	#E\t<record number>\t<reason>   framing stopped here (rest unreadable)
+//	#S\t<record number>\t<reason>   a record counted as skipped
 //
 // Framed raw records never contain a newline (lines are split on it, and
 // compacted JSON has none), so no escaping is needed.
@@ -34,6 +35,11 @@ func newChunkWriter() *chunkWriter {
 }
 
 func (w *chunkWriter) add(r format.Record) {
+	if r.Skip != "" {
+		fmt.Fprintf(w.zw, "#S\t%d\t%s\n", r.Num, oneLine(r.Skip))
+		w.n++
+		return
+	}
 	if r.Header != w.header {
 		fmt.Fprintf(w.zw, "#H\t%s\n", r.Header)
 		w.header = r.Header
@@ -88,6 +94,10 @@ func (c *chunkReader) Next() (format.Record, error) {
 			num, reason, _ := bytes.Cut(rest, []byte{'\t'})
 			n, _ := strconv.Atoi(string(num))
 			return format.Record{}, &format.FrameError{Num: n, Err: fmt.Errorf("%s", reason)}
+		case "#S":
+			num, reason, _ := bytes.Cut(rest, []byte{'\t'})
+			n, _ := strconv.Atoi(string(num))
+			return format.Record{Num: n, Skip: string(reason)}, nil
 		}
 		n, err := strconv.Atoi(string(tag))
 		if err != nil {

@@ -391,6 +391,12 @@ func (p *parseSink) DeadLetter(num int, raw []byte, reason string) error {
 	return p.dead.add(DeadLetter{Step: "parse", Source: p.src, LogType: p.logType, Record: num, Reason: reason, Raw: string(raw), Time: p.now})
 }
 
+func (p *parseSink) Skip(num int, reason string) error {
+	p.out.Counts.Skipped++
+	p.out.Counts.reason(reason)
+	return nil
+}
+
 // FailChunk dead-letters every record of a chunk whose processing failed
 // for good, with the state machine's error as the reason.
 func (s *Steps) FailChunk(ctx context.Context, f ChunkFailure) (StepOutput, error) {
@@ -428,6 +434,12 @@ func (s *Steps) FailChunk(ctx context.Context, f ChunkFailure) (StepOutput, erro
 			return StepOutput{}, storeError(err)
 		}
 		out.Counts.RecordsIn++
+		if rec.Skip != "" {
+			// Not a record to load in the first place: still a skip.
+			out.Counts.Skipped++
+			out.Counts.reason(rec.Skip)
+			continue
+		}
 		out.Counts.DeadLettered++
 		dead.add(DeadLetter{Step: "chunk", Source: srcURI, LogType: def.Name, Record: rec.Num, Reason: reason, Raw: string(rec.Raw), Time: now})
 	}

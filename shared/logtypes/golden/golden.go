@@ -32,6 +32,7 @@ type Result struct {
 	RecordsIn   int         `json:"records_in"`
 	Documents   []Document  `json:"documents"`
 	DeadLetters []DeadEntry `json:"dead_letters,omitempty"`
+	Skipped     []DeadEntry `json:"skipped,omitempty"`
 }
 
 // Document is one normalized document with its destination.
@@ -81,6 +82,12 @@ func (r *Result) DeadLetter(num int, _ []byte, reason string) error {
 	return nil
 }
 
+// Skip implements normalize.Sink.
+func (r *Result) Skip(num int, reason string) error {
+	r.Skipped = append(r.Skipped, DeadEntry{Record: num, Reason: reason})
+	return nil
+}
+
 // Run checks every input in dir (files that are not *.golden.json, README
 // or fuzz corpora) against its golden file. key builds the S3 key an input
 // is read as (it decides cloud.account.id and cloud.region).
@@ -118,8 +125,8 @@ func RunMatching(t *testing.T, typeName, dir, prefix string, key func(file strin
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := len(res.Documents) + len(res.DeadLetters); got != res.RecordsIn {
-				t.Errorf("accounting: %d records in, %d documents + %d dead letters", res.RecordsIn, len(res.Documents), len(res.DeadLetters))
+			if got := len(res.Documents) + len(res.DeadLetters) + len(res.Skipped); got != res.RecordsIn {
+				t.Errorf("accounting: %d records in, %d documents + %d dead letters + %d skipped", res.RecordsIn, len(res.Documents), len(res.DeadLetters), len(res.Skipped))
 			}
 			got, _ := json.MarshalIndent(res, "", "  ")
 			got = append(got, '\n')
@@ -188,8 +195,8 @@ func Fuzz(f *testing.F, typeName, key, seedGlob string) {
 		if err != nil {
 			return // unreadable input (e.g. a broken gzip header) is an object-level error
 		}
-		if len(res.Documents)+len(res.DeadLetters) != res.RecordsIn {
-			t.Fatalf("accounting: %d in, %d docs, %d dead", res.RecordsIn, len(res.Documents), len(res.DeadLetters))
+		if len(res.Documents)+len(res.DeadLetters)+len(res.Skipped) != res.RecordsIn {
+			t.Fatalf("accounting: %d in, %d docs, %d dead, %d skipped", res.RecordsIn, len(res.Documents), len(res.DeadLetters), len(res.Skipped))
 		}
 		for _, d := range res.Documents {
 			if d.ID == "" || d.Index == "" {

@@ -1,0 +1,107 @@
+package format
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+func frameAll(t *testing.T, def *logtype.Definition, content string) []Record {
+	t.Helper()
+	fr := NewFramer(def, strings.NewReader(content))
+	var out []Record
+	for {
+		r, err := fr.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("frame: %v", err)
+		}
+		out = append(out, r)
+	}
+}
+
+// Firehose concatenates CloudWatch Logs envelopes with no separator; a
+// control message's event is a counted skip; a value that is no envelope
+// is one record Decode rejects with the reason.
+func TestCWLFraming(t *testing.T) {
+	def := &logtype.Definition{Name: "t", KeyPattern: "x", Format: "text", Pattern: `(?P<verb>\w+) (?P<path>\S+)`, ViaCWL: true, Index: logtype.IndexSpec{Name: "log-t"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	content := `{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1700000000000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}` +
+		`{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"/web/access","logStream":"i-0abc",` + "\n" +
+		`"logEvents":[{"id":"1","timestamp":1700000001000,"message":"GET /a\n"},{"id":"2","timestamp":1700000002000,"message":"???"}]}` +
+		"\n" + `{"hello":"world"}`
+	recs := frameAll(t, def, content)
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4: %+v", len(recs), recs)
+	}
+	if recs[0].Skip != SkipControlMessage || recs[0].Num != 1 {
+		t.Errorf("control message: %+v", recs[0])
+	}
+	f, err := Decode(def, recs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := f[MetaKey].(*CWLMeta)
+	if f["verb"] != "GET" || f["path"] != "/a" || meta == nil || meta.Owner != "123456789012" || meta.LogGroup != "/web/access" || meta.LogStream != "i-0abc" || meta.ID != "1" || meta.Timestamp != 1700000001000 {
+		t.Errorf("record 2: %+v %+v", f, meta)
+	}
+	if _, err := Decode(def, recs[2]); err == nil || recs[2].Num != 3 {
+		t.Errorf("message not matching the pattern decoded: %v", err)
+	}
+	if _, err := Decode(def, recs[3]); err == nil || !strings.Contains(err.Error(), "not a CloudWatch Logs subscription message") {
+		t.Errorf("non-envelope: %v", err)
+	}
+
+	// The same log exported as plain text, without the subscription.
+	plain := frameAll(t, def, "\nGET /b\nPUT /c\n")
+	if len(plain) != 2 || plain[0].Num != 2 {
+		t.Fatalf("plain text: %+v", plain)
+	}
+	if f, err := Decode(def, plain[1]); err != nil || f["verb"] != "PUT" || f[MetaKey] != nil {
+		t.Errorf("plain line: %v %v", f, err)
+	}
+	// A JSON log type takes a bare record as it is.
+	jdef := &logtype.Definition{Name: "j", KeyPattern: "x", Format: "json", ViaCWL: true, Index: logtype.IndexSpec{Name: "log-j"}}
+	if err := jdef.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bare := frameAll(t, jdef, `{"a":1}`)
+	if f, err := Decode(jdef, bare[0]); len(bare) != 1 || err != nil || f["a"] == nil {
+		t.Errorf("bare JSON record: %v %v", f, err)
+	}
+}
+
+// Security Hub findings arrive as EventBridge events holding a list in
+// detail: each finding is a record carrying the envelope's cwe_* fields.
+func TestEventBridgeDetailRecords(t *testing.T) {
+	def := &logtype.Definition{Name: "t", KeyPattern: "x", Format: "json", RecordsField: "findings", Index: logtype.IndexSpec{Name: "log-t"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	content := `{"version":"0","id":"ev-1","detail-type":"Security Hub Findings - Imported","source":"aws.securityhub","account":"123456789012","time":"2024-03-04T05:06:07Z","region":"eu-west-1","resources":[],` +
+		`"detail":{"findings":[{"Id":"f1","id":"own"},{ }]}}` + "\n" + `{"findings":[{"Id":"f3"}]}`
+	recs := frameAll(t, def, content)
+	if len(recs) != 3 {
+		t.Fatalf("%d records: %+v", len(recs), recs)
+	}
+	f1, err := Decode(def, recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f1["Id"] != "f1" || f1["cwe_id"] != "ev-1" || f1["cwe_accountid"] != "123456789012" || f1["cwe_region"] != "eu-west-1" || f1["cwe_timestamp"] != "2024-03-04T05:06:07Z" || f1["cwe_source"] != "aws.securityhub" || f1["id"] != "own" {
+		t.Errorf("finding 1: %v", f1)
+	}
+	if f2, err := Decode(def, recs[1]); err != nil || f2["cwe_id"] != "ev-1" {
+		t.Errorf("empty finding: %v %v", f2, err)
+	}
+	if f3, err := Decode(def, recs[2]); err != nil || f3["Id"] != "f3" || f3["cwe_id"] != nil {
+		t.Errorf("plain findings list: %v %v", f3, err)
+	}
+}
