@@ -4,6 +4,7 @@ package all
 import (
 	_ "github.com/siemloader/siem/shared/logtypes/alb"
 	_ "github.com/siemloader/siem/shared/logtypes/clb"
+	_ "github.com/siemloader/siem/shared/logtypes/clientvpn"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudfront"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudtrail"
 	_ "github.com/siemloader/siem/shared/logtypes/elasticache"
@@ -12,6 +13,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/networkfirewall"
 	_ "github.com/siemloader/siem/shared/logtypes/nlb"
 	_ "github.com/siemloader/siem/shared/logtypes/ocsf"
+	_ "github.com/siemloader/siem/shared/logtypes/opensearchaudit"
 	_ "github.com/siemloader/siem/shared/logtypes/route53resolver"
 	_ "github.com/siemloader/siem/shared/logtypes/s3accesslog"
 	_ "github.com/siemloader/siem/shared/logtypes/vpcflow"
