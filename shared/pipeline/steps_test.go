@@ -349,3 +349,59 @@ func TestFailChunkDeadLettersEveryRecord(t *testing.T) {
 		t.Errorf("counts %+v", out.Counts)
 	}
 }
+
+// CloudWatch Logs subscription data chunked through staging: control
+// messages stay counted skips in the chunk files, every log event keeps
+// its envelope (log group, account) and ids match the inline run.
+func TestCWLChunkedLikeInline(t *testing.T) {
+	const key = "AWSLogs/123456789012/ClientVPN/us-east-1/2024/03/04/05/siem-clientvpn-1-2024-03-04-05-00-00-abc"
+	var sb strings.Builder
+	for env := 0; env < 5; env++ {
+		sb.WriteString(`{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}`)
+		fmt.Fprintf(&sb, `{"messageType":"DATA_MESSAGE","owner":"210987654321","logGroup":"/aws/clientvpn/e%d","logStream":"s","logEvents":[`, env)
+		for i := 0; i < 7; i++ {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			msg := fmt.Sprintf(`{"connection-log-type":"connection-attempt","connection-attempt-status":"successful","connection-last-update-time":"2024-03-04 05:0%d:00","device-ip":"198.51.100.%d","username":"u%d"}`, i, env*10+i, i)
+			if i == 3 {
+				msg = "not json"
+			}
+			b, _ := json.Marshal(msg)
+			fmt.Fprintf(&sb, `{"id":"%d%d","timestamp":1709528400000,"message":%s}`, env, i, b)
+		}
+		sb.WriteString("]}")
+	}
+	content := gz(sb.String())
+	run := func(cfg pipeline.StepsConfig) ([]bulk.Doc, pipeline.SplitOutput, pipeline.Counts) {
+		f := newFixture(t, cfg)
+		f.store.Put(context.Background(), logBucket, key, content)
+		sp, counts := f.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: key})
+		return f.sink.Docs(), sp, counts
+	}
+	inline, sp1, c1 := run(pipeline.StepsConfig{})
+	chunked, sp2, c2 := run(pipeline.StepsConfig{InlineMaxBytes: 1, ChunkRecords: 6})
+	if sp1.Chunk == nil || sp2.ChunkCount != 7 {
+		t.Fatalf("want inline, then 7 chunks: %+v %+v", sp1, sp2)
+	}
+	for _, c := range []pipeline.Counts{c1, c2} {
+		identity(t, c)
+		if c.RecordsIn != 40 || c.Indexed != 30 || c.DeadLettered != 5 || c.Skipped != 5 || c.Reasons["CloudWatch Logs control message"] != 5 {
+			t.Errorf("counts %+v, want 40 in: 30 indexed, 5 dead-lettered, 5 skipped control messages", c)
+		}
+	}
+	ids := map[string]bool{}
+	for _, d := range inline {
+		ids[d.ID] = true
+	}
+	for _, d := range chunked {
+		var src map[string]any
+		json.Unmarshal(d.Source, &src)
+		if !ids[d.ID] || !strings.HasPrefix(fmt.Sprint(src["@log_group"]), "/aws/clientvpn/e") || src["cloud"].(map[string]any)["account"].(map[string]any)["id"] != "210987654321" {
+			t.Errorf("chunked doc %s: %v", d.ID, src)
+		}
+	}
+	if len(chunked) != len(inline) {
+		t.Errorf("inline %d docs, chunked %d", len(inline), len(chunked))
+	}
+}
