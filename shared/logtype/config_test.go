@@ -70,6 +70,20 @@ func TestExampleConfig(t *testing.T) {
 	if http["response"].(map[string]any)["status_code"] != float64(500) {
 		t.Errorf("http %v", http)
 	}
+
+	c, _ := os.Open("testdata/custom/cwl.json")
+	defer c.Close()
+	res, err = golden.Process(reg.Get("myapp-access-cwl"), "AWSLogs/123456789012/myapp/cwl/2024/03/01/x.gz", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RecordsIn != 4 || len(res.Documents) != 2 || len(res.DeadLetters) != 1 || len(res.Skipped) != 1 || res.DeadLetters[0].Record != 4 {
+		t.Fatalf("%+v", res)
+	}
+	d := res.Documents[1].Source
+	if d["@timestamp"] != "2024-03-01T10:01:01.5Z" || d["@log_group"] != "/myapp/access" || d["@log_stream"] != "i-0123456789abcdef0" || d["@message"] != "203.0.113.7 POST /login 401" {
+		t.Errorf("cwl doc: %v", d)
+	}
 }
 
 func TestBadConfigNamesEntryAndField(t *testing.T) {
