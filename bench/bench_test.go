@@ -5,6 +5,8 @@ package bench
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,6 +27,7 @@ type counter struct{ docs, dead int }
 
 func (c *counter) Document(format.Record, normalize.Output, []byte) error { c.docs++; return nil }
 func (c *counter) DeadLetter(int, []byte, string) error                   { c.dead++; return nil }
+func (c *counter) Skip(int, string) error                                 { return nil }
 
 // parseAll runs the parse step's per-record work over content and returns
 // the number of records and documents.
@@ -173,4 +176,35 @@ func BenchmarkParseS3AccessLog(b *testing.B) {
 func BenchmarkParseWAF(b *testing.B) {
 	run(b, "waf", "AWSLogs/123456789012/WAFLogs/us-east-1/acl/x_waflogs_x.log.gz",
 		repeatLines(b, 4<<20, "", "../shared/logtypes/waf/testdata/panther_*.ndjson"))
+}
+
+func BenchmarkParseCloudFront(b *testing.B) {
+	run(b, "cloudfront-standard", "AWSLogs/123456789012/CloudFront/E2EXAMPLE12345.2024-01-15-10.abcd1234.gz",
+		repeatLines(b, 4<<20, "", "../shared/logtypes/cloudfront/testdata/*.log"))
+}
+
+// BenchmarkParseCWL measures CloudWatch Logs subscription data (Client VPN
+// JSON messages in envelopes of 100 events, as Firehose concatenates them).
+func BenchmarkParseCWL(b *testing.B) {
+	raw, err := os.ReadFile("../shared/logtypes/clientvpn/testdata/awsdocs_connection-logging_example.json")
+	var one map[string]any
+	if err == nil {
+		err = json.Unmarshal(raw, &one)
+	}
+	if err != nil {
+		b.Fatalf("documented Client VPN record: %v", err)
+	}
+	var buf bytes.Buffer
+	for env := 0; buf.Len() < 4<<20; env++ {
+		var events []map[string]any
+		for i := 0; i < 100; i++ {
+			one["port"] = fmt.Sprint(1024 + i)
+			one["connection-id"] = fmt.Sprintf("cvpn-connection-%08d%04d", env, i)
+			m, _ := json.Marshal(one)
+			events = append(events, map[string]any{"id": fmt.Sprintf("%d%04d", env, i), "timestamp": 1585255035000 + i, "message": string(m)})
+		}
+		e, _ := json.Marshal(map[string]any{"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/clientvpn/x", "logStream": "s", "subscriptionFilters": []string{"siem"}, "logEvents": events})
+		buf.Write(e)
+	}
+	run(b, "clientvpn", "AWSLogs/123456789012/ClientVPN/us-east-1/2024/03/04/05/x", buf.Bytes())
 }
