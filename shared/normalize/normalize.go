@@ -36,6 +36,9 @@ type Normalizer struct {
 	// keyTime is the time timestamp.from_key found in the S3 key.
 	keyTime    time.Time
 	hasKeyTime bool
+	// near dates year-less timestamps: the day in the key's date path
+	// (AWSLogs/.../2024/01/15/), else the ingest time.
+	near time.Time
 
 	ingestedText string
 	plan         []mapping
@@ -60,6 +63,7 @@ type staticField struct {
 
 var (
 	keyAccount = regexp.MustCompile(`\W([0-9]{12})/`)
+	keyDate    = regexp.MustCompile(`/(20\d{2})/([01]\d)/([0-3]\d)/`)
 	keyRegion  = regexp.MustCompile(`(global|(us|ap|ca|eu|il|me|mx|sa|af|cn)-(gov-)?[a-zA-Z]+-[0-9])`)
 )
 
@@ -103,6 +107,12 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 		n.idxLoc = time.UTC
 	}
 	n.keyTime, n.hasKeyTime = def.Timestamp.KeyTime(src.Key, n.tsLoc)
+	n.near = n.ingested
+	if m := keyDate.FindStringSubmatch(src.Key); m != nil {
+		if t, err := time.Parse("2006/01/02", m[1]+"/"+m[2]+"/"+m[3]); err == nil && t.Before(n.ingested) {
+			n.near = t.Add(24 * time.Hour)
+		}
+	}
 	return n
 }
 
@@ -325,7 +335,7 @@ func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
 	}
 	if len(spec.Keys) == 0 {
 		if v, ok := d["@timestamp"]; ok && doc.Present(v) {
-			return ParseTime(v, spec.Formats, n.tsLoc)
+			return ParseTimeNear(v, spec.Formats, n.tsLoc, n.near)
 		}
 		return n.ingested, nil
 	}
@@ -334,7 +344,7 @@ func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
 		if !ok || !doc.Present(v) {
 			continue
 		}
-		t, err := ParseTime(v, spec.Formats, n.tsLoc)
+		t, err := ParseTimeNear(v, spec.Formats, n.tsLoc, n.near)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("field %s: %w", k, err)
 		}

@@ -122,3 +122,31 @@ func TestTimestampFromKey(t *testing.T) {
 		t.Errorf("from_key without month/day accepted: %v", err)
 	}
 }
+
+// Syslog timestamps have no year: December lines delivered in January
+// belong to the previous year; the key's date path decides when present.
+func TestSyslogYear(t *testing.T) {
+	near := time.Date(2025, 1, 1, 0, 10, 0, 0, time.UTC)
+	for in, want := range map[string]string{
+		"Dec 31 23:59:58": "2024-12-31T23:59:58Z",
+		"Jan  1 00:05:00": "2025-01-01T00:05:00Z",
+		"Jan 2 00:05:00":  "2025-01-02T00:05:00Z", // a day of clock skew
+		"Mar  3 10:00:00": "2024-03-03T10:00:00Z",
+	} {
+		got, err := ParseTimeNear(in, []string{"syslog"}, time.UTC, near)
+		if err != nil || FormatTime(got) != want {
+			t.Errorf("%q: %s %v, want %s", in, FormatTime(got), err, want)
+		}
+	}
+	def := &logtype.Definition{Name: "s", KeyPattern: "x", Format: "json", Index: logtype.IndexSpec{Name: "log-s"},
+		Timestamp: logtype.TimestampSpec{Keys: []string{"ts"}, Formats: []string{"syslog"}}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// Backfilled in 2026, the key says the object is from 2023-12-31.
+	n := New(def, Source{Bucket: "b", Key: "AWSLogs/123456789012/Linux/2023/12/31/x.gz"}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	o, err := n.Normalize([]byte("x"), map[string]any{"ts": "Dec 31 23:00:00"})
+	if err != nil || o.Doc["@timestamp"] != "2023-12-31T23:00:00Z" {
+		t.Errorf("backfill: %v %v", o.Doc["@timestamp"], err)
+	}
+}

@@ -40,6 +40,19 @@ var naive = map[string]bool{
 // truncated to microseconds, as OpenSearch date fields keep milliseconds
 // and our @timestamp keeps microseconds.
 func ParseTime(v any, formats []string, loc *time.Location) (time.Time, error) {
+	return ParseTimeNear(v, formats, loc, time.Time{})
+}
+
+// SyslogLayout is the RFC 3164 timestamp ("Jan  2 15:04:05", runs of
+// spaces collapsed), which has no year; the format name "syslog" stands
+// for it.
+const SyslogLayout = "Jan 2 15:04:05"
+
+// ParseTimeNear is ParseTime for logs whose timestamps may lack the year
+// (syslog): the year is the one that puts the time closest before near
+// (plus a day of clock skew), so December lines read in January land in
+// the previous year. A zero near means now.
+func ParseTimeNear(v any, formats []string, loc *time.Location, near time.Time) (time.Time, error) {
 	if len(formats) == 0 {
 		formats = []string{"iso8601"}
 	}
@@ -57,7 +70,13 @@ func ParseTime(v any, formats []string, loc *time.Location) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("timestamp is a %T, not a string or number", v)
 	}
 	for _, f := range formats {
+		if f == "syslog" {
+			f, s = SyslogLayout, strings.Join(strings.Fields(s), " ")
+		}
 		if t, ok := parseOne(s, f, loc); ok {
+			if t.Year() == 0 {
+				t = withYear(t, near)
+			}
 			return t.Truncate(time.Microsecond), nil
 		}
 	}
@@ -104,4 +123,19 @@ func parseOne(s, format string, loc *time.Location) (time.Time, bool) {
 // the fraction only when non-zero (microsecond precision).
 func FormatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00")
+}
+
+// withYear gives a year-less time the year that puts it at or before near
+// (with a day of tolerance for clocks and time zones).
+func withYear(t, near time.Time) time.Time {
+	if near.IsZero() {
+		near = time.Now()
+	}
+	near = near.In(t.Location())
+	y := near.Year()
+	c := time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	if c.After(near.Add(24 * time.Hour)) {
+		c = time.Date(y-1, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	}
+	return c
 }
