@@ -84,6 +84,8 @@ func formatFramer(def *logtype.Definition, r io.Reader) Framer {
 		return newJSONFramer(r, def.RecordsField)
 	case "csv":
 		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), csv: true, marker: def.HeaderMarker}
+	case "multiline":
+		return &multilineFramer{r: bufio.NewReaderSize(r, 256<<10), first: def.FirstLineRegexp()}
 	default:
 		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), skip: def.HeaderLines}
 	}
@@ -187,6 +189,12 @@ func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {
 		return decodeFields(def, unwrapMessage(rec.Raw))
 	default:
 		raw := unwrapMessage(rec.Raw)
+		if def.Format == "multiline" {
+			first, _, _ := bytes.Cut(raw, []byte{'\n'})
+			if !def.FirstLineRegexp().Match(first) {
+				return nil, errors.New("lines before the first record (no line matching multiline_firstline starts them)")
+			}
+		}
 		if d := logtype.LookupDecoder(def.Decoder); d != nil {
 			return d(raw)
 		}

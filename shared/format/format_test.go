@@ -105,3 +105,33 @@ func TestEventBridgeDetailRecords(t *testing.T) {
 		t.Errorf("plain findings list: %v %v", f3, err)
 	}
 }
+
+// A multiline record runs from a first line to the next; lines before the
+// first one are a record Decode rejects with the reason.
+func TestMultilineFraming(t *testing.T) {
+	def := &logtype.Definition{Name: "m", KeyPattern: "x", Format: "multiline", MultilineFirstLine: `^20\d\d-`,
+		Pattern: `(?s)^(?P<time>\S+ \S+) (?P<level>[A-Z]+): (?P<message>.*)$`, Index: logtype.IndexSpec{Name: "log-m"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	content := "  at orphan.Frame()\n\n2024-01-02 03:04:05 ERROR: boom\n  at a.B()\r\n  at c.D()\n\n2024-01-02 03:04:06 LOG: ok\n2024-01-02 03:04:07 LOG: last"
+	recs := frameAll(t, def, content)
+	if len(recs) != 4 {
+		t.Fatalf("%d records: %+v", len(recs), recs)
+	}
+	if _, err := Decode(def, recs[0]); recs[0].Num != 1 || err == nil || !strings.Contains(err.Error(), "before the first record") {
+		t.Errorf("orphan lines: %+v %v", recs[0], err)
+	}
+	f, err := Decode(def, recs[1])
+	if err != nil || recs[1].Num != 3 || f["message"] != "boom\n  at a.B()\n  at c.D()" || f["level"] != "ERROR" {
+		t.Errorf("record 2: %+v %v %v", recs[1], f, err)
+	}
+	if string(recs[3].Raw) != "2024-01-02 03:04:07 LOG: last" || recs[3].Num != 8 {
+		t.Errorf("last record: %+v", recs[3])
+	}
+	bad := *def
+	bad.MultilineFirstLine = ""
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "multiline_firstline") {
+		t.Errorf("missing first line regex: %v", err)
+	}
+}

@@ -29,11 +29,16 @@ type Definition struct {
 
 	// Format names the record framing: "json" (one or more JSON values,
 	// records optionally under RecordsField), "text" (one record per line,
-	// decoded by Pattern or by the Go decoder named in Decoder), "csv"
-	// (a header line naming the fields; Delimiter empty means whitespace).
+	// decoded by Pattern or by the Go decoder named in Decoder),
+	// "multiline" (as text, a record being the lines from one matching
+	// MultilineFirstLine to the next), "csv" (a header line naming the
+	// fields; Delimiter empty means whitespace).
 	Format       string `yaml:"format"`
 	RecordsField string `yaml:"json_records"`
 	Pattern      string `yaml:"pattern"`
+	// MultilineFirstLine (format "multiline") is an RE2 regex matching the
+	// first line of a record; the lines up to the next match belong to it.
+	MultilineFirstLine string `yaml:"multiline_firstline"`
 	Decoder      string `yaml:"decoder"`
 	Delimiter    string `yaml:"delimiter"`
 	HeaderLines  int    `yaml:"header_lines"`
@@ -88,6 +93,8 @@ type Definition struct {
 	keyRe     *regexp.Regexp
 	ignoredRe *regexp.Regexp
 	patternRe *regexp.Regexp
+	// firstLineRe is MultilineFirstLine compiled.
+	firstLineRe *regexp.Regexp
 }
 
 // TimestampSpec says where the record time is and how it is written.
@@ -162,6 +169,9 @@ func (d *Definition) KeyRegexp() *regexp.Regexp { return d.keyRe }
 // IgnoredRegexp returns the compiled ignore pattern, or nil.
 func (d *Definition) IgnoredRegexp() *regexp.Regexp { return d.ignoredRe }
 
+// FirstLineRegexp returns the compiled multiline first-line regex, or nil.
+func (d *Definition) FirstLineRegexp() *regexp.Regexp { return d.firstLineRe }
+
 // PatternRegexp returns the compiled record pattern, or nil.
 func (d *Definition) PatternRegexp() *regexp.Regexp { return d.patternRe }
 
@@ -201,6 +211,16 @@ func (d *Definition) Validate() error {
 	case "text":
 		if d.Pattern == "" && d.Decoder == "" {
 			return fail("pattern", "a text log type needs a pattern or a decoder")
+		}
+	case "multiline":
+		if d.Pattern == "" && d.Decoder == "" {
+			return fail("pattern", "a multiline log type needs a pattern or a decoder")
+		}
+		if d.MultilineFirstLine == "" {
+			return fail("multiline_firstline", "a multiline log type needs the regex of a record's first line")
+		}
+		if d.firstLineRe, err = regexp.Compile(d.MultilineFirstLine); err != nil {
+			return fail("multiline_firstline", "%v", err)
 		}
 	case "":
 		return fail("format", "required")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -17,9 +18,10 @@ import (
 //	#H\t<csv header line>           the header in force from here on
 //	#E\t<record number>\t<reason>   framing stopped here (rest unreadable)
 //	#S\t<record number>\t<reason>   a record counted as skipped
+//	#Q\t<record number>\t<JSON string> a record spanning lines (multiline)
 //
-// Framed raw records never contain a newline (lines are split on it, and
-// compacted JSON has none), so no escaping is needed.
+// Raw records are written as they are, except multiline records, which
+// are written as JSON strings (#Q) so every record stays one line.
 
 type chunkWriter struct {
 	buf    bytes.Buffer
@@ -43,6 +45,12 @@ func (w *chunkWriter) add(r format.Record) {
 	if r.Header != w.header {
 		fmt.Fprintf(w.zw, "#H\t%s\n", r.Header)
 		w.header = r.Header
+	}
+	if bytes.ContainsAny(r.Raw, "\n\r") {
+		q, _ := json.Marshal(string(r.Raw))
+		fmt.Fprintf(w.zw, "#Q\t%d\t%s\n", r.Num, q)
+		w.n++
+		return
 	}
 	w.zw.Write(strconv.AppendInt(nil, int64(r.Num), 10))
 	w.zw.Write([]byte{'\t'})
@@ -94,6 +102,14 @@ func (c *chunkReader) Next() (format.Record, error) {
 			num, reason, _ := bytes.Cut(rest, []byte{'\t'})
 			n, _ := strconv.Atoi(string(num))
 			return format.Record{}, &format.FrameError{Num: n, Err: fmt.Errorf("%s", reason)}
+		case "#Q":
+			num, q, _ := bytes.Cut(rest, []byte{'\t'})
+			n, _ := strconv.Atoi(string(num))
+			var raw string
+			if err := json.Unmarshal(q, &raw); err != nil {
+				return format.Record{}, fmt.Errorf("chunk file: bad multiline record %d: %v", n, err)
+			}
+			return format.Record{Num: n, Raw: []byte(raw), Header: c.header}, nil
 		case "#S":
 			num, reason, _ := bytes.Cut(rest, []byte{'\t'})
 			n, _ := strconv.Atoi(string(num))
