@@ -39,9 +39,9 @@ type Definition struct {
 	// MultilineFirstLine (format "multiline") is an RE2 regex matching the
 	// first line of a record; the lines up to the next match belong to it.
 	MultilineFirstLine string `yaml:"multiline_firstline"`
-	Decoder      string `yaml:"decoder"`
-	Delimiter    string `yaml:"delimiter"`
-	HeaderLines  int    `yaml:"header_lines"`
+	Decoder            string `yaml:"decoder"`
+	Delimiter          string `yaml:"delimiter"`
+	HeaderLines        int    `yaml:"header_lines"`
 	// Columns name the values of a "fields" line in order; a line may stop
 	// after MinColumns of them (older versions of a format).
 	Columns    []string `yaml:"columns"`
