@@ -75,6 +75,9 @@ func NewFramer(def *logtype.Definition, r io.Reader) Framer {
 	if def.ViaCWL {
 		return newCWLFramer(def, r)
 	}
+	if def.ViaFireLens {
+		return newFireLensFramer(def, r)
+	}
 	return formatFramer(def, r)
 }
 
@@ -154,6 +157,9 @@ const ProblemKey = "__problem"
 func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 	if def.ViaCWL {
 		return decodeCWL(def, rec)
+	}
+	if def.ViaFireLens {
+		return decodeFireLens(def, rec)
 	}
 	return decodeRecord(def, rec)
 }

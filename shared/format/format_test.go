@@ -135,3 +135,39 @@ func TestMultilineFraming(t *testing.T) {
 		t.Errorf("missing first line regex: %v", err)
 	}
 }
+
+// FireLens lines: the log is decoded with the type's format, the task
+// metadata become fields, stderr is skipped when the type says so and
+// otherwise loads even when it does not match.
+func TestFireLens(t *testing.T) {
+	def := &logtype.Definition{Name: "f", KeyPattern: "x", Format: "text", Pattern: `^(?P<verb>[A-Z]+) (?P<path>\S+)$`, ViaFireLens: true, Index: logtype.IndexSpec{Name: "log-f"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	content := `{"container_id":"c1","container_name":"/ecs-web-1","source":"stdout","log":"GET /health","ecs_cluster":"prod","ecs_task_arn":"arn:aws:ecs:us-east-1:123456789012:task/prod/abc","ecs_task_definition":"web:3"}
+{"container_id":"c1","container_name":"/ecs-web-1","source":"stderr","log":"panic: runtime error","ecs_cluster":"prod"}
+{"container_id":"c1","source":"stdout","log":"not a request"}
+PUT /plain-line
+`
+	recs := frameAll(t, def, content)
+	if len(recs) != 4 || recs[1].Skip != "" {
+		t.Fatalf("%+v", recs)
+	}
+	f, err := Decode(def, recs[0])
+	if err != nil || f["verb"] != "GET" || f["container_name"] != "/ecs-web-1" || f["container_source"] != "stdout" || f["ecs_task_definition"] != "web:3" || f[MessageKey] != "GET /health" {
+		t.Errorf("stdout line: %v %v", f, err)
+	}
+	if f, err := Decode(def, recs[1]); err != nil || f["message"] != "panic: runtime error" || f[ProblemKey] == nil {
+		t.Errorf("stderr line: %v %v", f, err)
+	}
+	if _, err := Decode(def, recs[2]); err == nil {
+		t.Error("unmatched stdout line decoded")
+	}
+	if f, err := Decode(def, recs[3]); err != nil || f["verb"] != "PUT" {
+		t.Errorf("plain line: %v %v", f, err)
+	}
+	def.IgnoreContainerStderr = true
+	if recs := frameAll(t, def, content); recs[1].Skip != SkipContainerStderr || recs[0].Skip != "" {
+		t.Errorf("stderr not skipped: %+v", recs)
+	}
+}

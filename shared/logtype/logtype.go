@@ -58,6 +58,11 @@ type Definition struct {
 	// ViaCWL: the object is CloudWatch Logs subscription data (as Firehose
 	// delivers it); each log event's message is a record of Format.
 	ViaCWL bool `yaml:"via_cwl"`
+	// ViaFireLens: each line is a FireLens JSON object whose "log" is a
+	// record of Format (one line; multiline apps should concatenate in
+	// Fluent Bit); IgnoreContainerStderr counts stderr lines as skipped.
+	ViaFireLens           bool `yaml:"via_firelens"`
+	IgnoreContainerStderr bool `yaml:"ignore_container_stderr"`
 
 	Timestamp TimestampSpec `yaml:"timestamp"`
 	DocID     string        `yaml:"doc_id"`
@@ -242,6 +247,9 @@ func (d *Definition) Validate() error {
 			}
 		}
 		d.Timestamp.fromKeyRe = re
+	}
+	if d.ViaCWL && d.ViaFireLens {
+		return fail("via_firelens", "a log type comes either through CloudWatch Logs (via_cwl) or FireLens, not both")
 	}
 	if d.Pattern != "" {
 		if d.patternRe, err = regexp.Compile(d.Pattern); err != nil {

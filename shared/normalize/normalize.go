@@ -137,6 +137,13 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		problems = append(problems, p)
 		delete(d, "__problem")
 	}
+	// The id hashes the record as framed; @message is the log line itself
+	// when the record came wrapped (FireLens, CloudWatch Logs).
+	idInput := raw
+	if msg, ok := d[format.MessageKey].(string); ok {
+		raw = []byte(msg)
+		delete(d, format.MessageKey)
+	}
 	cwl, _ := d[format.MetaKey].(*format.CWLMeta)
 	delete(d, format.MetaKey)
 	if cwl != nil {
@@ -250,7 +257,6 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		doc.Set(d, "error.message", msg)
 	}
 
-	idInput := raw
 	if cwl != nil {
 		delete(d, "cwl_timestamp")
 		delete(d, "cwl_accountid")

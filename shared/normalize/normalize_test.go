@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -148,5 +149,33 @@ func TestSyslogYear(t *testing.T) {
 	o, err := n.Normalize([]byte("x"), map[string]any{"ts": "Dec 31 23:00:00"})
 	if err != nil || o.Doc["@timestamp"] != "2023-12-31T23:00:00Z" {
 		t.Errorf("backfill: %v %v", o.Doc["@timestamp"], err)
+	}
+}
+
+// A FireLens record's @message is the container's log line; its id hashes
+// the whole line, so the same text from two containers stays two records.
+func TestFireLensMessageAndID(t *testing.T) {
+	def := &logtype.Definition{Name: "f", KeyPattern: "x", Format: "text", Pattern: `^(?P<verb>[A-Z]+) (?P<path>\S+)$`, ViaFireLens: true, Index: logtype.IndexSpec{Name: "log-f"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	n := New(def, Source{Bucket: "b", Key: "k"}, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	var ids []string
+	for _, line := range []string{`{"container_id":"a","source":"stdout","log":"GET /x"}`, `{"container_id":"b","source":"stdout","log":"GET /x"}`} {
+		f, err := format.Decode(def, format.Record{Num: 1, Raw: []byte(line)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := n.Normalize([]byte(line), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Doc["@message"] != "GET /x" || o.Doc["container_id"] == nil || o.Doc[format.MessageKey] != nil {
+			t.Errorf("doc %v", o.Doc)
+		}
+		ids = append(ids, o.ID)
+	}
+	if ids[0] == ids[1] {
+		t.Errorf("two containers' records share id %s", ids[0])
 	}
 }
