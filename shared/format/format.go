@@ -193,6 +193,8 @@ func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {
 		return decodeCSV(def, rec)
 	case "fields":
 		return decodeFields(def, unwrapMessage(rec.Raw))
+	case "cef":
+		return decodeCEF(unwrapMessage(rec.Raw))
 	default:
 		raw := unwrapMessage(rec.Raw)
 		if def.Format == "multiline" {

@@ -3,6 +3,7 @@ package format
 import (
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -169,5 +170,38 @@ PUT /plain-line
 	def.IgnoreContainerStderr = true
 	if recs := frameAll(t, def, content); recs[1].Skip != SkipContainerStderr || recs[0].Skip != "" {
 		t.Errorf("stderr not skipped: %+v", recs)
+	}
+}
+
+func TestCEF(t *testing.T) {
+	cases := []struct {
+		line string
+		want map[string]any
+	}{
+		{`<190>Jan 19 13:36:47 2K19-va CEF:0|Trend Micro|Deep Security Agent|20.0.1.690|1001251|Disallow WPAD|6|cn1=4 cn1Label=Host ID dvchost=2K19-va.test.local src=216.160.83.56 spt=53 act=Reset cs1=CVE-2007-5355 cs1Label=DPI Note`,
+			map[string]any{"syslog_pri": "190", "syslog_timestamp": "Jan 19 13:36:47", "syslog_host": "2K19-va", "cef_version": "0", "cef_device_vendor": "Trend Micro",
+				"cef_device_product": "Deep Security Agent", "cef_device_version": "20.0.1.690", "cef_device_event_class_id": "1001251", "cef_name": "Disallow WPAD", "cef_severity": "6",
+				"host_id": "4", "dvchost": "2K19-va.test.local", "src": "216.160.83.56", "spt": "53", "act": "Reset", "dpi_note": "CVE-2007-5355"}},
+		{`CEF:0|Vendor\|Inc|Prod\\uct|1|id|Name with = sign|10|msg=a\=b c\\d\nline2 request=https://x/?a=b&c=d target=1011144 - AutoRun (T1547.001) suser=System`,
+			map[string]any{"cef_version": "0", "cef_device_vendor": "Vendor|Inc", "cef_device_product": `Prod\uct`, "cef_device_version": "1", "cef_device_event_class_id": "id",
+				"cef_name": "Name with = sign", "cef_severity": "10", "msg": "a=b c\\d\nline2", "request": "https://x/?a=b&c=d", "target": "1011144 - AutoRun (T1547.001)", "suser": "System"}},
+		{`<134>2024-03-04T05:06:07+00:00 dsm CEF:0|Trend Micro|Deep Security Manager|20.0|600|User Signed In|3`,
+			map[string]any{"syslog_pri": "134", "syslog_timestamp": "2024-03-04T05:06:07+00:00", "syslog_host": "dsm", "cef_version": "0", "cef_device_vendor": "Trend Micro",
+				"cef_device_product": "Deep Security Manager", "cef_device_version": "20.0", "cef_device_event_class_id": "600", "cef_name": "User Signed In", "cef_severity": "3"}},
+	}
+	for _, c := range cases {
+		got, err := decodeCEF([]byte(c.line))
+		if err != nil {
+			t.Errorf("%s: %v", c.line, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s:\n got %v\nwant %v", c.line, got, c.want)
+		}
+	}
+	for _, bad := range []string{"no header here", "CEF:0|only|three"} {
+		if _, err := decodeCEF([]byte(bad)); err == nil {
+			t.Errorf("%q decoded", bad)
+		}
 	}
 }

@@ -205,7 +205,7 @@ func (d *Definition) Validate() error {
 		return fail("min_columns", "must not be negative")
 	}
 	switch d.Format {
-	case "json", "csv":
+	case "json", "csv", "cef":
 	case "fields":
 		if len(d.Columns) == 0 {
 			return fail("columns", "a fields log type needs its column names")

@@ -7,6 +7,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/clientvpn"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudfront"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudtrail"
+	_ "github.com/siemloader/siem/shared/logtypes/deepsecurity"
 	_ "github.com/siemloader/siem/shared/logtypes/elasticache"
 	_ "github.com/siemloader/siem/shared/logtypes/guardduty"
 	_ "github.com/siemloader/siem/shared/logtypes/inspector"
