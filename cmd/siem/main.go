@@ -38,7 +38,11 @@ func main() {
 	case "load":
 		err = load(os.Args[2:])
 	case "types":
-		types(os.Stdout)
+		if len(os.Args) > 2 && os.Args[2] == "--markdown" {
+			typesMarkdown(os.Stdout)
+		} else {
+			types(os.Stdout)
+		}
 	case "-h", "--help", "help":
 		usage(os.Stdout)
 	default:
@@ -54,7 +58,7 @@ func main() {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   siem load [--type TYPE] [--out DIR] [--summary FILE] [--opensearch URL] [--geoip-city FILE] [--geoip-asn FILE] PATH...
-  siem types    list the log types and the S3 key pattern each expects
+  siem types [--markdown]   list the log types and the S3 key pattern each expects
 `)
 }
 
@@ -65,6 +69,27 @@ func types(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, d.Format, d.Index.Name, d.KeyPattern)
 	}
 	tw.Flush()
+}
+
+// typesMarkdown prints the README's log type table.
+func typesMarkdown(w io.Writer) {
+	fmt.Fprintln(w, "| log type | what it reads | format | index | S3 key pattern (RE2, searched in the key) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	for _, d := range logtype.Builtin().All() {
+		format := d.Format
+		switch {
+		case d.ViaCWL:
+			format += ", via CloudWatch Logs"
+		case d.ViaFireLens:
+			format += ", via FireLens"
+		}
+		rot := d.Index.Rotation
+		if rot == "" {
+			rot = "monthly"
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | `%s` (%s) | `%s` |\n", d.Name, cell(d.Description), format, d.Index.Name, rot, cell(d.KeyPattern))
+	}
 }
 
 // parseInterspersed lets flags come before or after the paths.
