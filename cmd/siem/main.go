@@ -26,6 +26,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/pipeline"
 	"github.com/siemloader/siem/shared/runner"
+	"github.com/siemloader/siem/shared/useragent"
 )
 
 func main() {
@@ -116,6 +117,7 @@ func load(args []string) error {
 	auth := fs.String("auth", "", "OpenSearch auth: basic (default with a URL), sigv4, none")
 	city := fs.String("geoip-city", "", "GeoLite2-City .mmdb for GeoIP enrichment")
 	asn := fs.String("geoip-asn", "", "GeoLite2-ASN .mmdb for GeoIP enrichment")
+	noUA := fs.Bool("no-user-agent", false, "do not parse user agents into user_agent.name/version/os/device")
 	chunk := fs.Int("chunk-records", 0, "records per chunk when a file is cut (default: the log type's)")
 	workers := fs.Int("workers", runtime.NumCPU(), "chunks processed in parallel")
 	quiet := fs.Bool("quiet", false, "no progress lines")
@@ -173,6 +175,9 @@ func load(args []string) error {
 		}
 		defer db.Close()
 		enrichers = append(enrichers, pipeline.GeoIPEnricher{DB: db})
+	}
+	if !*noUA {
+		enrichers = append(enrichers, pipeline.UserAgentEnricher{Parser: useragent.Default()})
 	}
 	var progress io.Writer = os.Stderr
 	if *quiet {

@@ -27,6 +27,7 @@ import (
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/pipeline"
+	"github.com/siemloader/siem/shared/useragent"
 )
 
 // Needs says which optional parts a function uses.
@@ -125,6 +126,7 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 			}
 			cfg.Enrichers = append(cfg.Enrichers, pipeline.GeoIPEnricher{DB: db})
 		}
+		cfg.Enrichers = append(cfg.Enrichers, pipeline.UserAgentEnricher{Parser: useragent.Default()})
 	}
 	return pipeline.NewSteps(cfg)
 }
