@@ -27,6 +27,7 @@ import (
 	"github.com/siemloader/siem/shared/pipeline"
 	"github.com/siemloader/siem/shared/runner"
 	"github.com/siemloader/siem/shared/useragent"
+	"github.com/siemloader/siem/shared/xff"
 )
 
 func main() {
@@ -117,6 +118,7 @@ func load(args []string) error {
 	auth := fs.String("auth", "", "OpenSearch auth: basic (default with a URL), sigv4, none")
 	city := fs.String("geoip-city", "", "GeoLite2-City .mmdb for GeoIP enrichment")
 	asn := fs.String("geoip-asn", "", "GeoLite2-ASN .mmdb for GeoIP enrichment")
+	proxies := fs.String("trusted-proxies", "", "file of trusted proxy networks (CIDRs): the client is the rightmost untrusted X-Forwarded-For address")
 	noUA := fs.Bool("no-user-agent", false, "do not parse user agents into user_agent.name/version/os/device")
 	chunk := fs.Int("chunk-records", 0, "records per chunk when a file is cut (default: the log type's)")
 	workers := fs.Int("workers", runtime.NumCPU(), "chunks processed in parallel")
@@ -168,6 +170,19 @@ func load(args []string) error {
 		sink = c
 	}
 	var enrichers []pipeline.Enricher
+	var trusted *xff.Trusted
+	if *proxies != "" {
+		f, err := os.Open(*proxies)
+		if err != nil {
+			return err
+		}
+		trusted, err = xff.ParseTrusted(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *proxies, err)
+		}
+	}
+	enrichers = append(enrichers, pipeline.XFFEnricher{Trusted: trusted})
 	if *city != "" || *asn != "" {
 		db, err := geoip.Open(*city, *asn)
 		if err != nil {

@@ -28,6 +28,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/pipeline"
 	"github.com/siemloader/siem/shared/useragent"
+	"github.com/siemloader/siem/shared/xff"
 )
 
 // Needs says which optional parts a function uses.
@@ -119,6 +120,11 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 		}
 	}
 	if needs.GeoIP {
+		trusted, err := xff.ParseTrusted(strings.NewReader(os.Getenv("TRUSTED_PROXIES")))
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+		}
+		cfg.Enrichers = append(cfg.Enrichers, pipeline.XFFEnricher{Trusted: trusted})
 		if bucket := os.Getenv("GEO_BUCKET"); bucket != "" {
 			db, err := geoip.Load(ctx, cfg.Store, bucket, "GeoLite2/GeoLite2-City.mmdb", "GeoLite2/GeoLite2-ASN.mmdb", os.TempDir(), 24*time.Hour)
 			if err != nil {

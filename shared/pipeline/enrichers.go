@@ -4,6 +4,7 @@ import (
 	"github.com/siemloader/siem/shared/geoip"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/useragent"
+	"github.com/siemloader/siem/shared/xff"
 )
 
 // GeoIPEnricher adds geo and AS fields to the objects a log type names.
@@ -24,5 +25,17 @@ type UserAgentEnricher struct{ Parser *useragent.Parser }
 func (u UserAgentEnricher) Enrich(doc map[string]any, def *logtype.Definition) {
 	if u.Parser != nil && def.UserAgent != "" {
 		u.Parser.Enrich(doc, def.UserAgent)
+	}
+}
+
+// XFFEnricher picks the client behind trusted proxies for log types that
+// name clientip_xff (client IP field, X-Forwarded-For field). It runs
+// before GeoIP and threat intel so they look at the client.
+type XFFEnricher struct{ Trusted *xff.Trusted }
+
+// Enrich implements Enricher.
+func (x XFFEnricher) Enrich(doc map[string]any, def *logtype.Definition) {
+	if len(def.ClientIPXFF) == 2 {
+		x.Trusted.Enrich(doc, def.ClientIPXFF[0], def.ClientIPXFF[1])
 	}
 }
