@@ -1,0 +1,179 @@
+package ioc
+
+import (
+	"bytes"
+	"net/netip"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func open(t testing.TB, name string) *os.File {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// buildAll builds a database from every test feed, checking what each
+// parser read.
+func buildAll(t testing.TB) *DB {
+	t.Helper()
+	b := NewBuilder()
+	check := func(name string, st Stats, err error, added, skipped int) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if st.Added != added || st.Skipped != skipped {
+			t.Errorf("%s: %+v, want %d added, %d skipped", name, st, added, skipped)
+		}
+	}
+	st, err := b.ParseTor(open(t, "tor_exit-addresses.txt"))
+	check("tor", st, err, 44, 0) // 44 ExitAddress lines
+	st, err = b.ParseSTIX(open(t, "stix21_apt1.json"), "custom", "stix21_apt1.json")
+	check("stix 2.1 apt1", st, err, 7, 5)
+	st, err = b.ParseSTIX(open(t, "stix21_poisonivy.json"), "custom", "stix21_poisonivy.json")
+	check("stix 2.1 poisonivy", st, err, 43, 2) // 25 indicators, 65 values in OR patterns (43 distinct), 2 hash-only
+	st, err = b.ParseOTX(open(t, "otx_pulse.json"))
+	check("otx", st, err, 5, 8) // 5 hostnames, 8 file hashes
+	st, err = b.ParseFeodo(open(t, "feodo_ipblocklist_own.json"), "2024-03-04T00:00:00Z")
+	check("feodo json", st, err, 2, 0)
+	st, err = b.ParseFeodo(open(t, "feodo_ipblocklist_own.csv"), "2024-03-04T00:00:00Z")
+	check("feodo csv", st, err, 1, 1)
+	st, err = b.ParseTXT(open(t, "txt_maltrail_cobalt.txt"), Indicator{Provider: "maltrail", Name: "cobalt"})
+	check("maltrail", st, err, 131, 3) // 3 bare paths skipped
+	st, err = b.ParseTXT(open(t, "own_list.txt"), Indicator{Provider: "custom", Name: "own_list.txt"})
+	check("own list", st, err, 7, 2)
+	return Open(b.Build(time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)))
+}
+
+func TestLookups(t *testing.T) {
+	db := buildAll(t)
+	ip := func(s string) []*Indicator { return db.LookupIP(netip.MustParseAddr(s)) }
+	if got := ip("162.247.72.201"); len(got) != 1 || got[0].Provider != ProviderTor || got[0].Reference != "https://metrics.torproject.org/rs.html#details/0011BD2485AD45D984EC4159C88FC066E5E3300E" || got[0].LastSeen != "2017-07-17T14:03:15Z" {
+		t.Errorf("Tor exit: %+v", got)
+	}
+	// APT1's 223.166.0.0/15 holds 223.167.255.1, not 223.168.0.1.
+	if got := ip("223.167.255.1"); len(got) != 1 || got[0].Value != "223.166.0.0/15" || !strings.HasPrefix(got[0].Name, "stix21_apt1.json: ") || got[0].Provider != "custom" {
+		t.Errorf("APT1 network: %+v", got)
+	}
+	if got := ip("223.168.0.1"); len(got) != 0 {
+		t.Errorf("outside the network: %+v", got)
+	}
+	if got := ip("::ffff:45.61.136.200"); len(got) != 1 || got[0].Name != "QakBot" || got[0].FirstSeen != "2024-01-10T08:15:00Z" || got[0].LastSeen != "2024-03-01T00:00:00Z" {
+		t.Errorf("Feodo (IPv4-mapped query): %+v", got)
+	}
+	if got := ip("104.31.255.255"); len(got) != 1 || got[0].Value != "104.16.0.0/12" {
+		t.Errorf("network with host bits: %+v", got)
+	}
+	if got := ip("2606:4700:4700::1111"); len(got) != 1 || got[0].Type != TypeIPv6 {
+		t.Errorf("IPv6: %+v", got)
+	}
+	if got := ip("172.104.242.174"); len(got) != 1 || got[0].Provider != ProviderBuiltin {
+		t.Errorf("built-in TEST range: %+v", got)
+	}
+	if got := db.LookupDomain("HugeSoft.ORG."); len(got) != 1 || got[0].Type != TypeDomain {
+		t.Errorf("APT1 domain: %+v", got)
+	}
+	if got := db.LookupDomain("webserver.servehttp.com"); len(got) != 1 || got[0].Provider != ProviderOTX {
+		t.Errorf("OTX hostname: %+v", got)
+	}
+	if got := db.LookupDomain("evil-domain.example"); len(got) != 1 {
+		t.Errorf("own domain: %+v", got)
+	}
+	if got := db.LookupURL("http://phish.example/login"); len(got) != 1 {
+		t.Errorf("own URL: %+v", got)
+	}
+	if got := ip("185.220.101.4"); len(got) != 1 {
+		t.Errorf("address with a port: %+v", got)
+	}
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	db := buildAll(t)
+	var buf bytes.Buffer
+	if err := Write(&buf, db.File); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Version != db.Version || back.Len() != db.Len() || !reflect.DeepEqual(back.Sources, db.Sources) {
+		t.Errorf("round trip: %s %d %v vs %s %d %v", back.Version, back.Len(), back.Sources, db.Version, db.Len(), db.Sources)
+	}
+	again := buildAll(t)
+	if again.Version != db.Version {
+		t.Errorf("same feeds, version %s then %s", db.Version, again.Version)
+	}
+	if _, err := Load(bytes.NewReader([]byte("not gzip"))); err == nil {
+		t.Error("loaded junk")
+	}
+}
+
+func TestEnrich(t *testing.T) {
+	db := buildAll(t)
+	d := map[string]any{
+		"source":      map[string]any{"ip": "162.247.72.201"},
+		"destination": map[string]any{"ip": "10.0.0.5"},
+		"related":     map[string]any{"ip": []any{"10.0.0.5", "162.247.72.201", "45.61.136.200"}},
+		"dns":         map[string]any{"question": map[string]any{"name": "hugesoft.org"}},
+		"url":         map[string]any{"full": "http://phish.example/login"},
+		"client":      map[string]any{"ip": "172.104.242.173"},
+	}
+	db.Enrich(d, []string{"client.ip"}, nil)
+	th, ok := d["threat"].(map[string]any)
+	if !ok {
+		t.Fatalf("no threat fields: %v", d)
+	}
+	enr := th["enrichments"].([]any)
+	if len(enr) != 5 {
+		t.Fatalf("%d enrichments: %v", len(enr), enr)
+	}
+	first := enr[0].(map[string]any)
+	ind, m := first["indicator"].(map[string]any), first["matched"].(map[string]any)
+	if ind["provider"] != ProviderTor || ind["ip"] != "162.247.72.201" || m["atomic"] != "162.247.72.201" || !reflect.DeepEqual(m["field"], []any{"source.ip", "related.ip"}) {
+		t.Errorf("Tor enrichment: %v", first)
+	}
+	want := map[string]any{
+		"providers":  []any{ProviderFeodo, ProviderBuiltin, "custom", ProviderTor},
+		"types":      []any{TypeDomain, TypeIPv4, TypeURL},
+		"indicators": []any{"162.247.72.201", "172.104.242.173", "45.61.136.200", "http://phish.example/login", "hugesoft.org"},
+	}
+	matched := th["matched"].(map[string]any)
+	for k, v := range want {
+		if !reflect.DeepEqual(matched[k], v) {
+			t.Errorf("threat.matched.%s = %v, want %v", k, matched[k], v)
+		}
+	}
+	// Private and documentation addresses are never looked up.
+	quiet := map[string]any{"source": map[string]any{"ip": "192.168.1.1"}, "destination": map[string]any{"ip": "203.0.113.66"}}
+	db.Enrich(quiet, nil, nil)
+	if quiet["threat"] != nil {
+		t.Errorf("private/documentation addresses matched: %v", quiet["threat"])
+	}
+}
+
+func BenchmarkLookupIP(b *testing.B) {
+	db := buildAll(b)
+	addrs := []netip.Addr{netip.MustParseAddr("162.247.72.201"), netip.MustParseAddr("8.8.8.8"), netip.MustParseAddr("2001:4860::1")}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		db.LookupIP(addrs[i%len(addrs)])
+	}
+}
+
+func BenchmarkEnrichNoMatch(b *testing.B) {
+	db := buildAll(b)
+	d := map[string]any{"source": map[string]any{"ip": "8.8.8.8"}, "destination": map[string]any{"ip": "1.1.1.1"}, "related": map[string]any{"ip": []any{"8.8.8.8", "1.1.1.1"}}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		db.Enrich(d, nil, nil)
+	}
+}
