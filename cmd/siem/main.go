@@ -22,6 +22,7 @@ import (
 
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/geoip"
+	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/pipeline"
@@ -39,6 +40,8 @@ func main() {
 	switch os.Args[1] {
 	case "load":
 		err = load(os.Args[2:])
+	case "ioc":
+		err = buildIoC(os.Args[2:])
 	case "types":
 		if len(os.Args) > 2 && os.Args[2] == "--markdown" {
 			typesMarkdown(os.Stdout)
@@ -60,6 +63,8 @@ func main() {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   siem load [--type TYPE] [--out DIR] [--summary FILE] [--opensearch URL] [--geoip-city FILE] [--geoip-asn FILE] PATH...
+  siem ioc --out ioc.json.gz [--tor FILE] [--feodo FILE] [--otx FILE]... [--stix FILE]... [--txt FILE]...
+                            build a threat-intel database from feed files
   siem types [--markdown]   list the log types and the S3 key pattern each expects
 `)
 }
@@ -119,6 +124,7 @@ func load(args []string) error {
 	city := fs.String("geoip-city", "", "GeoLite2-City .mmdb for GeoIP enrichment")
 	asn := fs.String("geoip-asn", "", "GeoLite2-ASN .mmdb for GeoIP enrichment")
 	proxies := fs.String("trusted-proxies", "", "file of trusted proxy networks (CIDRs): the client is the rightmost untrusted X-Forwarded-For address")
+	iocFile := fs.String("ioc", "", "threat-intel database built by 'siem ioc' (threat.enrichments on matches)")
 	noUA := fs.Bool("no-user-agent", false, "do not parse user agents into user_agent.name/version/os/device")
 	chunk := fs.Int("chunk-records", 0, "records per chunk when a file is cut (default: the log type's)")
 	workers := fs.Int("workers", runtime.NumCPU(), "chunks processed in parallel")
@@ -190,6 +196,18 @@ func load(args []string) error {
 		}
 		defer db.Close()
 		enrichers = append(enrichers, pipeline.GeoIPEnricher{DB: db})
+	}
+	if *iocFile != "" {
+		f, err := os.Open(*iocFile)
+		if err != nil {
+			return err
+		}
+		db, err := ioc.Load(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *iocFile, err)
+		}
+		enrichers = append(enrichers, pipeline.IoCEnricher{DB: func() *ioc.DB { return db }})
 	}
 	if !*noUA {
 		enrichers = append(enrichers, pipeline.UserAgentEnricher{Parser: useragent.Default()})

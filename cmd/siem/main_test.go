@@ -114,3 +114,68 @@ func TestREADMEListsEveryLogType(t *testing.T) {
 		t.Errorf("README's log type table is stale; replace it with the output of `go run ./cmd/siem types --markdown`")
 	}
 }
+
+// The threat-intel round trip: build a database from feed files with
+// `siem ioc`, load logs with `siem load --ioc`, and find a Tor exit node,
+// a Feodo Tracker C2 server and a STIX domain indicator in threat.*.
+func TestThreatIntelEndToEnd(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ioc.json.gz")
+	feeds := "../../shared/ioc/testdata/"
+	out, err := exec.Command(bin, "ioc", "--out", db, "--tor", feeds+"tor_exit-addresses.txt", "--feodo", feeds+"feodo_ipblocklist_own.json",
+		"--stix", feeds+"stix21_apt1.json", "--otx", feeds+"otx_pulse.json").CombinedOutput()
+	if err != nil {
+		t.Fatalf("siem ioc: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "tor_exit-addresses.txt: 44 indicators") {
+		t.Errorf("siem ioc output:\n%s", out)
+	}
+	outDir := filepath.Join(dir, "out")
+	if out, err := exec.Command(bin, "load", "--quiet", "--ioc", db, "--out", outDir, "testdata/threat").CombinedOutput(); err != nil {
+		t.Fatalf("siem load: %v\n%s", err, out)
+	}
+	matched := map[string]map[string]any{} // indicator -> threat.matched
+	var clean int
+	for _, idx := range []string{"log-aws-vpcflowlogs-2024-03", "log-aws-r53resolver-2024-03"} {
+		b, err := os.ReadFile(filepath.Join(outDir, idx+".ndjson"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var d struct {
+				Threat *struct {
+					Enrichments []map[string]any `json:"enrichments"`
+					Matched     map[string]any   `json:"matched"`
+				} `json:"threat"`
+			}
+			if err := json.Unmarshal([]byte(line), &d); err != nil {
+				t.Fatal(err)
+			}
+			if d.Threat == nil {
+				clean++
+				continue
+			}
+			for _, e := range d.Threat.Enrichments {
+				m := e["matched"].(map[string]any)
+				matched[m["atomic"].(string)] = e["indicator"].(map[string]any)
+			}
+		}
+	}
+	if clean != 2 {
+		t.Errorf("%d documents without threat fields, want 2 (8.8.8.8 flow, example.com query)", clean)
+	}
+	for value, provider := range map[string]string{"162.247.72.201": "torproject.org", "45.61.136.200": "abuse.ch", "hugesoft.org": "custom"} {
+		ind, ok := matched[value]
+		if !ok {
+			t.Errorf("%s not matched; matches: %v", value, matched)
+			continue
+		}
+		if ind["provider"] != provider {
+			t.Errorf("%s: provider %v, want %s", value, ind["provider"], provider)
+		}
+	}
+	if ind := matched["45.61.136.200"]; ind != nil && (ind["name"] != "QakBot" || ind["reference"] != "https://feodotracker.abuse.ch/browse/host/45.61.136.200/") {
+		t.Errorf("Feodo indicator: %v", ind)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/siemloader/siem/shared/geoip"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
+	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/pipeline"
 	"github.com/siemloader/siem/shared/useragent"
 	"github.com/siemloader/siem/shared/xff"
@@ -131,6 +132,8 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 				return nil, fmt.Errorf("GeoIP databases in s3://%s/GeoLite2/: %w", bucket, err)
 			}
 			cfg.Enrichers = append(cfg.Enrichers, pipeline.GeoIPEnricher{DB: db})
+			iocs := &ioc.Source{Store: cfg.Store, Bucket: bucket}
+			cfg.Enrichers = append(cfg.Enrichers, pipeline.IoCEnricher{DB: func() *ioc.DB { return iocs.DB(context.Background()) }})
 		}
 		cfg.Enrichers = append(cfg.Enrichers, pipeline.UserAgentEnricher{Parser: useragent.Default()})
 	}

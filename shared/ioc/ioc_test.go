@@ -2,12 +2,15 @@ package ioc
 
 import (
 	"bytes"
+	"context"
 	"net/netip"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/siemloader/siem/shared/blob"
 )
 
 func open(t testing.TB, name string) *os.File {
@@ -175,5 +178,46 @@ func BenchmarkEnrichNoMatch(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		db.Enrich(d, nil, nil)
+	}
+}
+
+// The container reloads the database when the marker's version changes,
+// and keeps its copy when a refresh fails.
+func TestSourceRefresh(t *testing.T) {
+	ctx := context.Background()
+	store := blob.NewMemory()
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	src := &Source{Store: store, Bucket: "geo", Every: time.Minute, Now: func() time.Time { return now }}
+	if src.DB(ctx) != nil {
+		t.Fatal("a database before any was built")
+	}
+	put := func(f File) {
+		var buf bytes.Buffer
+		Write(&buf, f)
+		store.Put(ctx, "geo", DBKey, buf.Bytes())
+		store.Put(ctx, "geo", VersionKey, []byte(f.Version+"\n"))
+	}
+	b := NewBuilder()
+	v1 := b.Build(now)
+	put(v1)
+	if src.DB(ctx) != nil {
+		t.Error("checked again before Every passed")
+	}
+	now = now.Add(2 * time.Minute)
+	if db := src.DB(ctx); db == nil || db.Version != v1.Version {
+		t.Fatalf("not loaded: %v", db)
+	}
+	b.Add(Indicator{Type: TypeIPv4, Value: "8.8.4.4", Provider: "custom"})
+	v2 := b.Build(now)
+	put(v2)
+	store.Put(ctx, "geo", DBKey, []byte("corrupt"))
+	now = now.Add(2 * time.Minute)
+	if db := src.DB(ctx); db == nil || db.Version != v1.Version {
+		t.Errorf("a corrupt database replaced the good copy: %v", db)
+	}
+	put(v2)
+	now = now.Add(2 * time.Minute)
+	if db := src.DB(ctx); db == nil || db.Version != v2.Version || len(db.LookupIP(netip.MustParseAddr("8.8.4.4"))) != 1 {
+		t.Errorf("new version not loaded: %v", db)
 	}
 }

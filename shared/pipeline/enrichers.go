@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"github.com/siemloader/siem/shared/geoip"
+	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/useragent"
 	"github.com/siemloader/siem/shared/xff"
@@ -38,4 +39,18 @@ func (x XFFEnricher) Enrich(doc map[string]any, def *logtype.Definition) {
 	if len(def.ClientIPXFF) == 2 {
 		x.Trusted.Enrich(doc, def.ClientIPXFF[0], def.ClientIPXFF[1])
 	}
+}
+
+// IoCEnricher matches documents against the threat-intel database.
+type IoCEnricher struct {
+	// DB returns the current database (nil: none built yet).
+	DB func() *ioc.DB
+}
+
+// Enrich implements Enricher.
+func (e IoCEnricher) Enrich(doc map[string]any, def *logtype.Definition) {
+	if e.DB == nil {
+		return
+	}
+	e.DB().Enrich(doc, def.IOCIP, def.IOCDomain)
 }
