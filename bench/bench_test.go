@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,9 +16,13 @@ import (
 	"time"
 
 	"github.com/siemloader/siem/shared/format"
+	"github.com/siemloader/siem/shared/geoip"
+	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/normalize"
+	"github.com/siemloader/siem/shared/pipeline"
+	"github.com/siemloader/siem/shared/useragent"
 )
 
 const corpus = "../../shared/corpus"
@@ -207,4 +212,68 @@ func BenchmarkParseCWL(b *testing.B) {
 		buf.Write(e)
 	}
 	run(b, "clientvpn", "AWSLogs/123456789012/ClientVPN/us-east-1/2024/03/04/05/x", buf.Bytes())
+}
+
+// docSink keeps the normalized documents.
+type docSink struct{ docs []map[string]any }
+
+func (s *docSink) Document(_ format.Record, o normalize.Output, _ []byte) error {
+	s.docs = append(s.docs, o.Doc)
+	return nil
+}
+func (s *docSink) DeadLetter(int, []byte, string) error { return nil }
+func (s *docSink) Skip(int, string) error               { return nil }
+
+// BenchmarkEnrich measures the enrich step's per-record cost with the
+// databases loaded (MaxMind's test GeoLite2 databases, an IoC database
+// of the test feeds), to set against the parse cost of the same records
+// (BenchmarkParseCloudTrail). Each sub-benchmark is one enricher.
+func BenchmarkEnrich(b *testing.B) {
+	def := logtype.Builtin().Get("cloudtrail")
+	input := cloudTrailInput(b)
+	var sink docSink
+	if _, err := normalize.Records(def, format.NewFramer(def, bytes.NewReader(input)), normalize.New(def, normalize.Source{Bucket: "b", Key: "AWSLogs/123456789012/CloudTrail/us-east-1/x.json"}, time.Now()), &sink); err != nil {
+		b.Fatal(err)
+	}
+	geo, err := geoip.Open("../shared/geoip/testdata/GeoLite2-City-Test.mmdb", "../shared/geoip/testdata/GeoLite2-ASN-Test.mmdb")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer geo.Close()
+	ib := ioc.NewBuilder()
+	for _, f := range []struct {
+		name  string
+		parse func(io.Reader) (ioc.Stats, error)
+	}{
+		{"tor_exit-addresses.txt", ib.ParseTor},
+		{"txt_ipsum_levels_5.txt", func(f io.Reader) (ioc.Stats, error) { return ib.ParseTXT(f, ioc.Indicator{Provider: "ipsum"}) }},
+		{"stix21_apt1.json", func(f io.Reader) (ioc.Stats, error) { return ib.ParseSTIX(f, "custom", "apt1") }},
+	} {
+		fh, err := os.Open("../shared/ioc/testdata/" + f.name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.parse(fh); err != nil {
+			b.Fatal(err)
+		}
+		fh.Close()
+	}
+	iocDB := ioc.Open(ib.Build(time.Now()))
+	for _, e := range []struct {
+		name string
+		e    pipeline.Enricher
+	}{
+		{"geoip", pipeline.GeoIPEnricher{DB: geo}},
+		{"ioc", pipeline.IoCEnricher{DB: func() *ioc.DB { return iocDB }}},
+		{"useragent", pipeline.UserAgentEnricher{Parser: useragent.Default()}},
+	} {
+		b.Run(e.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				for _, d := range sink.docs {
+					e.e.Enrich(d, def)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(sink.docs)), "ns/record")
+		})
+	}
 }
