@@ -3,7 +3,7 @@
 GO        ?= go
 GOFLAGS   ?=
 ARCH      ?= arm64
-FUNCTIONS := split parse enrich index
+FUNCTIONS := split parse enrich index iocplan iocdownload ioccreatedb
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
@@ -14,6 +14,9 @@ fn_SplitFunction  := split
 fn_ParseFunction  := parse
 fn_EnrichFunction := enrich
 fn_IndexFunction  := index
+fn_IocPlanFunction     := iocplan
+fn_IocDownloadFunction := iocdownload
+fn_IocCreateDBFunction := ioccreatedb
 
 .PHONY: all build test fuzz fuzz-long lint demo bench clean deps node_modules
 

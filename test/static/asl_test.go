@@ -185,9 +185,10 @@ func TestCheckTransitions(t *testing.T) {
 
 // Error handling rules of the ingest design.
 var (
-	// transientErrors must be retried with backoff on every Lambda task.
+	// transientErrors must be retried with backoff on every Lambda task;
+	// the ingest steps' own RetryableError (OpenSearch throttling, S3
+	// slow-downs) too.
 	transientErrors = []string{
-		"RetryableError",
 		"Lambda.ServiceException",
 		"Lambda.AWSLambdaException",
 		"Lambda.SdkClientException",
@@ -196,6 +197,8 @@ var (
 	// chunkFunctions process a chunk's records: if one fails for good the
 	// chunk must be caught and dead-lettered, never dropped.
 	chunkFunctions = map[string]bool{"${ParseFunctionArn}": true, "${EnrichFunctionArn}": true, "${IndexFunctionArn}": true}
+	// ingestFunctions raise RetryableError.
+	ingestFunctions = map[string]bool{"${SplitFunctionArn}": true, "${ParseFunctionArn}": true, "${EnrichFunctionArn}": true, "${IndexFunctionArn}": true}
 )
 
 func isLambdaTask(s map[string]any) bool {
@@ -228,13 +231,19 @@ func checkErrorHandling(def map[string]any) []string {
 			if !isLambdaTask(s) {
 				continue
 			}
+			params, _ := s["Parameters"].(map[string]any)
+			fn, _ := params["FunctionName"].(string)
+			want := transientErrors
+			if ingestFunctions[fn] {
+				want = append([]string{"RetryableError"}, want...)
+			}
 			retried := false
 			retries, _ := s["Retry"].([]any)
 			for _, r := range retries {
 				m, _ := r.(map[string]any)
 				errs := stringSet(m["ErrorEquals"])
 				all := true
-				for _, e := range transientErrors {
+				for _, e := range want {
 					all = all && errs[e]
 				}
 				if all && m["JitterStrategy"] == "FULL" {
@@ -242,10 +251,8 @@ func checkErrorHandling(def map[string]any) []string {
 				}
 			}
 			if !retried {
-				problems = append(problems, fmt.Sprintf("%s: no Retry of %s with JitterStrategy FULL", where, strings.Join(transientErrors, ", ")))
+				problems = append(problems, fmt.Sprintf("%s: no Retry of %s with JitterStrategy FULL", where, strings.Join(want, ", ")))
 			}
-			params, _ := s["Parameters"].(map[string]any)
-			fn, _ := params["FunctionName"].(string)
 			_, payloadPath := params["Payload.$"]
 			catches, _ := s["Catch"].([]any)
 			if chunkFunctions[fn] && payloadPath {
@@ -261,6 +268,9 @@ func checkErrorHandling(def map[string]any) []string {
 			}
 			for _, c := range catches {
 				m, _ := c.(map[string]any)
+				if !chunkFunctions[fn] {
+					continue // other machines' catches only need a target (checkTransitions)
+				}
 				if rp, _ := m["ResultPath"].(string); rp != "$.error" {
 					problems = append(problems, fmt.Sprintf("%s: Catch ResultPath %q, want \"$.error\" (keeps the chunk of the state input next to the error)", where, rp))
 				}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siemloader/siem/shared/iocjob"
 	"github.com/siemloader/siem/shared/pipeline"
 )
 
@@ -113,6 +114,23 @@ func TestEvents(t *testing.T) {
 				if err2 = checkChunk(v.Chunk); err2 == nil && (v.Docs.Bucket == "" || v.Docs.Key == "") {
 					err2 = fmt.Errorf("docs names no object")
 				}
+			}
+		case strings.HasPrefix(name, "iocdownload-"):
+			var v iocjob.Source
+			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil && v.Source == "" {
+				err2 = fmt.Errorf("no source")
+			}
+		case strings.HasPrefix(name, "ioccreatedb-"):
+			// The download Map's results: each a download's output, or its
+			// input with the caught error.
+			var v []struct {
+				Source string          `json:"source"`
+				Files  int             `json:"files"`
+				Bytes  int             `json:"bytes"`
+				Error  json.RawMessage `json:"error"`
+			}
+			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil && len(v) == 0 {
+				err2 = fmt.Errorf("no download results")
 			}
 		default:
 			var v map[string]any
