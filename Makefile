@@ -3,7 +3,7 @@
 GO        ?= go
 GOFLAGS   ?=
 ARCH      ?= arm64
-FUNCTIONS := split parse enrich index iocplan iocdownload ioccreatedb
+FUNCTIONS := split parse enrich index iocplan iocdownload ioccreatedb geoipdownload
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
@@ -17,6 +17,7 @@ fn_IndexFunction  := index
 fn_IocPlanFunction     := iocplan
 fn_IocDownloadFunction := iocdownload
 fn_IocCreateDBFunction := ioccreatedb
+fn_GeoIPDownloadFunction := geoipdownload
 
 .PHONY: all build test fuzz fuzz-long lint demo bench clean deps node_modules
 

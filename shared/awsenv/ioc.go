@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/geoip/download"
 	"github.com/siemloader/siem/shared/iocjob"
 )
 
@@ -72,4 +73,38 @@ func otxKey(secret string) string {
 		return v.APIKey
 	}
 	return secret
+}
+
+// GeoIPDownload builds the GeoLite2 refresh from the environment:
+//
+//	GEO_BUCKET           where GeoLite2/GeoLite2-{City,ASN}.mmdb are stored
+//	MAXMIND_SECRET_ARN   Secrets Manager secret {"account_id", "license_key"}
+//	MAXMIND_URL          download URL with {edition} (tests, mirrors)
+func GeoIPDownload(ctx context.Context) (*download.Config, error) {
+	setupLogging(os.Getenv("LOG_LEVEL"))
+	bucket, arn := os.Getenv("GEO_BUCKET"), os.Getenv("MAXMIND_SECRET_ARN")
+	if bucket == "" || arn == "" {
+		return nil, fmt.Errorf("GEO_BUCKET and MAXMIND_SECRET_ARN must be set")
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
+			o.UsePathStyle = true
+		}
+	})
+	sm := secretsmanager.NewFromConfig(awsCfg)
+	return &download.Config{
+		Store: blob.S3{Client: s3c}, Bucket: bucket, URL: os.Getenv("MAXMIND_URL"),
+		HTTP: &http.Client{Timeout: 5 * time.Minute},
+		Creds: func(ctx context.Context) (download.Credentials, error) {
+			out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+			if err != nil {
+				return download.Credentials{}, err
+			}
+			return download.ParseCredentials(aws.ToString(out.SecretString))
+		},
+	}, nil
 }
