@@ -84,6 +84,11 @@ type Definition struct {
 	// FieldPrefix moves the raw fields under this key after mapping, so
 	// they cannot collide with ECS fields of other log types.
 	FieldPrefix string `yaml:"field_prefix"`
+	// JSONToText names raw paths whose values are written as text (objects
+	// and lists as compact JSON, numbers and booleans as their literal):
+	// fields a source writes with changing types would otherwise conflict
+	// in the index mapping. A path through a list applies to every element.
+	JSONToText []string `yaml:"json_to_text"`
 
 	GeoIP        []string `yaml:"geoip"`
 	IOCIP        []string `yaml:"ioc_ip"`

@@ -248,6 +248,9 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 			}
 		}
 	}
+	for _, p := range def.JSONToText {
+		toText(d, p)
+	}
 	if len(problems) > 0 {
 		prev := doc.GetString(d, "error.message")
 		msg := strings.Join(problems, "; ")
@@ -465,5 +468,56 @@ func RotationSuffix(rotation string, t time.Time) string {
 		return t.Format("-2006")
 	default:
 		return t.Format("-2006-01")
+	}
+}
+
+// toText rewrites the value at a dotted path as text, descending into
+// lists on the way.
+func toText(m map[string]any, path string) {
+	head, rest, more := strings.Cut(path, ".")
+	v, ok := m[head]
+	if !ok {
+		if more {
+			// A literal key holding dots ("a.b") before descending.
+			if lit, ok := m[path]; ok {
+				m[path] = textOf(lit)
+			}
+		}
+		return
+	}
+	if !more {
+		m[head] = textOf(v)
+		return
+	}
+	var each func(v any)
+	each = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			toText(t, rest)
+		case []any:
+			for _, e := range t {
+				each(e)
+			}
+		}
+	}
+	each(v)
+}
+
+func textOf(v any) any {
+	switch t := v.(type) {
+	case nil, string:
+		return v
+	case json.Number:
+		return t.String()
+	case bool:
+		return fmt.Sprint(t)
+	case float64:
+		return fmt.Sprint(t)
+	default:
+		b, err := doc.AppendJSON(nil, t)
+		if err != nil {
+			return fmt.Sprint(t)
+		}
+		return string(b)
 	}
 }

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,30 @@ func TestFireLensMessageAndID(t *testing.T) {
 	}
 	if ids[0] == ids[1] {
 		t.Errorf("two containers' records share id %s", ids[0])
+	}
+}
+
+func TestJSONToText(t *testing.T) {
+	def := &logtype.Definition{Name: "j", KeyPattern: "x", Format: "json", Index: logtype.IndexSpec{Name: "log-j"},
+		JSONToText: []string{"version", "debug.data", "chain.geo.postal", "missing.path", "a.b"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d := map[string]any{
+		"version": json.Number("1"),
+		"debug":   map[string]any{"data": map[string]any{"risk": "LOW", "n": json.Number("2")}},
+		"chain":   []any{map[string]any{"geo": map[string]any{"postal": json.Number("10001")}}, map[string]any{"geo": map[string]any{"postal": "SW1A"}}},
+		"a.b":     true,
+	}
+	o, err := New(def, Source{Bucket: "b", Key: "k"}, time.Now()).Normalize([]byte("{}"), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Doc["version"] != "1" || o.Doc["debug"].(map[string]any)["data"] != `{"n":2,"risk":"LOW"}` || o.Doc["a.b"] != "true" {
+		t.Errorf("%v", o.Doc)
+	}
+	chain := o.Doc["chain"].([]any)
+	if chain[0].(map[string]any)["geo"].(map[string]any)["postal"] != "10001" || chain[1].(map[string]any)["geo"].(map[string]any)["postal"] != "SW1A" {
+		t.Errorf("through a list: %v", chain)
 	}
 }

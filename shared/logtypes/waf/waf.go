@@ -4,7 +4,10 @@ package waf
 
 import (
 	_ "embed"
+	"encoding/json"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/logtype"
@@ -23,6 +26,14 @@ func init() {
 // Authorization header, and reads the web ACL ARN for the rule set,
 // account and region (reference sf_waf).
 func Transform(d map[string]any) error {
+	// WAF writes timestamp as epoch milliseconds; a copy written as ISO
+	// text (re-exported logs) would conflict in the index: keep the
+	// number, taken from the record's time.
+	if _, ok := d["timestamp"].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, doc.GetString(d, "@timestamp")); err == nil {
+			d["timestamp"] = json.Number(strconv.FormatInt(t.UnixMilli(), 10))
+		}
+	}
 	if headers, ok := doc.Get(d, "httpRequest.headers"); ok {
 		list, _ := headers.([]any)
 		// One pass: copy each header to http.request.header.*, and keep
