@@ -3,7 +3,7 @@
 GO        ?= go
 GOFLAGS   ?=
 ARCH      ?= arm64
-FUNCTIONS := split parse enrich index iocplan iocdownload ioccreatedb geoipdownload
+FUNCTIONS := split parse enrich index replay iocplan iocdownload ioccreatedb geoipdownload
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
@@ -14,6 +14,7 @@ fn_SplitFunction  := split
 fn_ParseFunction  := parse
 fn_EnrichFunction := enrich
 fn_IndexFunction  := index
+fn_ReplayFunction := replay
 fn_IocPlanFunction     := iocplan
 fn_IocDownloadFunction := iocdownload
 fn_IocCreateDBFunction := ioccreatedb

@@ -42,6 +42,8 @@ func main() {
 		err = load(os.Args[2:])
 	case "ioc":
 		err = buildIoC(os.Args[2:])
+	case "replay":
+		err = replayDeadLetters(os.Args[2:])
 	case "types":
 		if len(os.Args) > 2 && os.Args[2] == "--markdown" {
 			typesMarkdown(os.Stdout)
@@ -65,6 +67,8 @@ func usage(w io.Writer) {
   siem load [--type TYPE] [--out DIR] [--summary FILE] [--opensearch URL] [--geoip-city FILE] [--geoip-asn FILE] PATH...
   siem ioc --out ioc.json.gz [--tor FILE] [--feodo FILE] [--otx FILE]... [--stix FILE]... [--txt FILE]...
                             build a threat-intel database from feed files
+  siem replay [--opensearch URL] [--out DIR] [--config TYPES.yaml] [--dry-run] DEAD-LETTER-DIR
+                            re-send dead letters once their cause is fixed (idempotent)
   siem types [--markdown]   list the log types and the S3 key pattern each expects
 `)
 }

@@ -31,6 +31,8 @@ type Store interface {
 	Head(ctx context.Context, bucket, key string) (Info, error)
 	Put(ctx context.Context, bucket, key string, body []byte) error
 	List(ctx context.Context, bucket, prefix string) ([]string, error)
+	// Delete removes an object; a missing object is not an error.
+	Delete(ctx context.Context, bucket, key string) error
 }
 
 // Dir stores objects as files under Root/<bucket>/<key>.
@@ -73,6 +75,17 @@ func (d Dir) Put(_ context.Context, bucket, key string, body []byte) error {
 		return err
 	}
 	return os.WriteFile(p, body, 0o644)
+}
+
+func (d Dir) Delete(_ context.Context, bucket, key string) error {
+	p, err := d.path(bucket, key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 func (d Dir) List(_ context.Context, bucket, prefix string) ([]string, error) {
@@ -132,6 +145,13 @@ func (m *Memory) Put(_ context.Context, bucket, key string, body []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.objs[bucket+"/"+key] = append([]byte(nil), body...)
+	return nil
+}
+
+func (m *Memory) Delete(_ context.Context, bucket, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.objs, bucket+"/"+key)
 	return nil
 }
 

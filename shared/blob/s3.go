@@ -57,6 +57,11 @@ func (s S3) Put(ctx context.Context, bucket, key string, body []byte) error {
 	return nil
 }
 
+func (s S3) Delete(ctx context.Context, bucket, key string) error {
+	_, err := s.Client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &key})
+	return wrap("delete", bucket, key, err)
+}
+
 func (s S3) List(ctx context.Context, bucket, prefix string) ([]string, error) {
 	var keys []string
 	p := s3.NewListObjectsV2Paginator(s.Client, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})

@@ -627,3 +627,6 @@ func storeError(err error) error {
 
 // Store returns the object store the steps use.
 func (s *Steps) Store() blob.Store { return s.cfg.Store }
+
+// Config returns the configuration the steps run with (replay reuses it).
+func (s *Steps) Config() StepsConfig { return s.cfg }

@@ -133,6 +133,13 @@ func (f files) List(ctx context.Context, bucket, prefix string) ([]string, error
 	return f.staging.List(ctx, bucket, prefix)
 }
 
+func (f files) Delete(ctx context.Context, bucket, key string) error {
+	if bucket == LocalBucket {
+		return errors.New("the local runner never deletes input files")
+	}
+	return f.staging.Delete(ctx, bucket, key)
+}
+
 // countingIndexer tallies successes per index.
 type countingIndexer struct {
 	next    bulk.Indexer
