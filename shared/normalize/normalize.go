@@ -277,6 +277,13 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	}
 	idx := n.index(d, ts)
 	doc.Prune(d)
+	if notes := enforceLimits(d); len(notes) > 0 {
+		msg := strings.Join(notes, "; ")
+		if prev := doc.GetString(d, "error.message"); prev != "" {
+			msg = prev + "; " + msg
+		}
+		doc.Set(d, "error.message", msg)
+	}
 	return Output{Index: idx, ID: id, Doc: d}, nil
 }
 
