@@ -1,0 +1,143 @@
+package ostemplate
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/logtype"
+	_ "github.com/siemloader/siem/shared/logtypes/all"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// The generated requests are reviewed: testdata/plan.<service>.golden.json.
+func TestPlanGolden(t *testing.T) {
+	for _, svc := range []string{"es", "aoss"} {
+		calls, err := Plan(logtype.Builtin(), Options{Service: svc, Replicas: 1, RetentionDays: 90})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.MarshalIndent(calls, "", "  ")
+		path := filepath.Join("testdata", "plan."+svc+".golden.json")
+		if *update {
+			os.MkdirAll("testdata", 0o755)
+			os.WriteFile(path, append(got, '\n'), 0o644)
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(string(got)) != strings.TrimSpace(string(want)) {
+			t.Errorf("%s differs from the reviewed plan; run with -update and review the diff", path)
+		}
+	}
+}
+
+func client(t *testing.T, url string) *bulk.Client {
+	c, err := bulk.New(bulk.Config{Endpoint: url, Auth: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Applying twice succeeds and changes nothing the second time: the ISM
+// policy is updated with its sequence number, write aliases exist once.
+func TestApplyIsIdempotent(t *testing.T) {
+	fake, srv := newFakeCluster(t)
+	reg, err := logtype.Builtin().WithIndexSettings("auto", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, err := Plan(reg, Options{RetentionDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, srv.URL)
+	for i := 0; i < 2; i++ {
+		if err := Apply(context.Background(), c, calls); err != nil {
+			t.Fatalf("apply %d: %v", i+1, err)
+		}
+	}
+	if fake.aliases["log-aws-cloudtrail"] != "log-aws-cloudtrail-000001" || fake.policies[PolicyName] != 2 {
+		t.Errorf("aliases %v, policy versions %v", fake.aliases, fake.policies)
+	}
+	if len(fake.templates) < len(indexBases(reg)) {
+		t.Errorf("%d index templates for %d indices", len(fake.templates), len(indexBases(reg)))
+	}
+}
+
+// Every document the golden samples produce fits the mappings: the fake
+// cluster refuses what OpenSearch would (an ip that is no address, a date
+// that does not parse, text in a number, an object against a value).
+func TestGoldenDocumentsFitTheMappings(t *testing.T) {
+	fake, srv := newFakeCluster(t)
+	calls, err := Plan(logtype.Builtin(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, srv.URL)
+	if err := Apply(context.Background(), c, calls); err != nil {
+		t.Fatal(err)
+	}
+	goldens, _ := filepath.Glob("../logtypes/*/testdata/*.golden.json")
+	var docs []bulk.Doc
+	for _, g := range goldens {
+		b, _ := os.ReadFile(g)
+		var res struct {
+			Documents []struct {
+				Index  string          `json:"_index"`
+				ID     string          `json:"_id"`
+				Source json.RawMessage `json:"_source"`
+			} `json:"documents"`
+		}
+		if err := json.Unmarshal(b, &res); err != nil {
+			t.Fatalf("%s: %v", g, err)
+		}
+		for _, d := range res.Documents {
+			docs = append(docs, bulk.Doc{Index: d.Index, ID: d.ID, Source: d.Source})
+		}
+	}
+	res, err := c.Index(context.Background(), docs)
+	if err != nil || res.Indexed != len(docs) {
+		t.Fatalf("indexed %d of %d: %v", res.Indexed, len(docs), err)
+	}
+	for _, r := range fake.refused {
+		t.Error(r)
+	}
+	t.Logf("%d documents from %d golden files checked against %d mapped fields", fake.docs, len(goldens), len(fake.mapped))
+}
+
+// The fake refuses what OpenSearch would: the checks above can fail.
+func TestFakeClusterRefusesBadDocuments(t *testing.T) {
+	fake, srv := newFakeCluster(t)
+	calls, _ := Plan(logtype.Builtin(), Options{})
+	c := client(t, srv.URL)
+	if err := Apply(context.Background(), c, calls); err != nil {
+		t.Fatal(err)
+	}
+	bad := []string{
+		`{"source": {"ip": "not-an-ip"}}`,
+		`{"@timestamp": "yesterday"}`,
+		`{"destination": {"port": "https"}}`,
+		`{"source": {"geo": {"location": "51.5,-0.1"}}}`,
+		`{"source": "10.0.0.1"}`,
+		`{"event": {"duration": {"ms": 5}}}`,
+	}
+	var docs []bulk.Doc
+	for i, b := range bad {
+		docs = append(docs, bulk.Doc{Index: "log-test-2024-01", ID: string(rune('a' + i)), Source: json.RawMessage(b)})
+	}
+	if _, err := c.Index(context.Background(), docs); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.refused) != len(bad) {
+		t.Errorf("refused %d of %d: %v", len(fake.refused), len(bad), fake.refused)
+	}
+}
