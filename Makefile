@@ -3,7 +3,7 @@
 GO        ?= go
 GOFLAGS   ?=
 ARCH      ?= arm64
-FUNCTIONS := split parse enrich index replay iocplan iocdownload ioccreatedb geoipdownload
+FUNCTIONS := split parse enrich index replay configure iocplan iocdownload ioccreatedb geoipdownload
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
@@ -15,12 +15,13 @@ fn_ParseFunction  := parse
 fn_EnrichFunction := enrich
 fn_IndexFunction  := index
 fn_ReplayFunction := replay
+fn_ConfigureFunction := configure
 fn_IocPlanFunction     := iocplan
 fn_IocDownloadFunction := iocdownload
 fn_IocCreateDBFunction := ioccreatedb
 fn_GeoIPDownloadFunction := geoipdownload
 
-.PHONY: all build test fuzz fuzz-long lint demo bench clean deps node_modules
+.PHONY: all build test test-opensearch fuzz fuzz-long lint demo bench clean deps node_modules
 
 all: build
 
@@ -92,3 +93,8 @@ invoke-%:
 
 clean:
 	rm -rf $(BUILD_DIR) out .aws-sam
+
+## test-opensearch: the opt-in suite against a real cluster (OPENSEARCH_URL;
+## docker compose up -d starts one). Skips with a message without it.
+test-opensearch:
+	$(GO) test -count=1 -v ./test/opensearch/

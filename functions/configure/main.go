@@ -1,0 +1,59 @@
+// Command configure is the stack's custom resource that prepares the
+// OpenSearch cluster on every deploy: index templates with the ECS
+// mappings, ISM rollover and write aliases for auto rotation. The plan is
+// in shared/ostemplate; applying it again changes nothing.
+package main
+
+import (
+	"context"
+	"log"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/siemloader/siem/shared/awsenv"
+	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/ostemplate"
+)
+
+func main() {
+	c, err := awsenv.Configure(context.Background())
+	if err != nil {
+		log.Fatalf("configure: configuration: %v", err)
+	}
+	lambda.Start(cfn.LambdaWrap(handler(c.Registry, c.Options, doerOrNil(c))))
+}
+
+func doerOrNil(c *awsenv.Configurator) ostemplate.Doer {
+	if c.Client == nil {
+		return nil
+	}
+	return c.Client
+}
+
+// physicalID names the configuration; it never changes, so an update is
+// an update, not a replacement.
+const physicalID = "siem-loader-opensearch-config"
+
+func handler(reg *logtype.Registry, opts ostemplate.Options, do ostemplate.Doer) cfn.CustomResourceFunction {
+	return func(ctx context.Context, ev cfn.Event) (string, map[string]any, error) {
+		if ev.RequestType == cfn.RequestDelete {
+			// Templates and data outlive the stack on purpose.
+			return physicalID, nil, nil
+		}
+		if do == nil {
+			slog.Warn("no OPENSEARCH_ENDPOINT: nothing configured")
+			return physicalID, map[string]any{"Requests": 0}, nil
+		}
+		calls, err := ostemplate.Plan(reg, opts)
+		if err != nil {
+			return physicalID, nil, err
+		}
+		if err := ostemplate.Apply(ctx, do, calls); err != nil {
+			return physicalID, nil, err
+		}
+		slog.Info("OpenSearch configured", "requests", len(calls))
+		return physicalID, map[string]any{"Requests": len(calls)}, nil
+	}
+}

@@ -1,0 +1,57 @@
+package awsenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/ostemplate"
+)
+
+// Configurator is what the configure custom resource needs.
+type Configurator struct {
+	Client   *bulk.Client // nil when no endpoint is configured
+	Registry *logtype.Registry
+	Options  ostemplate.Options
+}
+
+// Configure reads the OpenSearch connection (as the index step does), the
+// log types (built-in and LOGTYPES_CONFIG), INDEX_ROTATION/INDEX_TZ and
+//
+//	INDEX_SHARDS, INDEX_REPLICAS, INDEX_TOTAL_FIELDS, INDEX_RETENTION_DAYS
+func Configure(ctx context.Context) (*Configurator, error) {
+	setupLogging(os.Getenv("LOG_LEVEL"))
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	c := &Configurator{}
+	if c.Client, err = openSearch(ctx, awsCfg); err != nil {
+		return nil, err
+	}
+	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
+			o.UsePathStyle = true
+		}
+	})
+	reg, err := customLogTypes(ctx, blob.S3{Client: s3c}, os.Getenv("LOGTYPES_CONFIG"))
+	if err != nil {
+		return nil, err
+	}
+	if c.Registry, err = reg.WithIndexSettings(os.Getenv("INDEX_ROTATION"), os.Getenv("INDEX_TZ")); err != nil {
+		return nil, fmt.Errorf("INDEX_ROTATION/INDEX_TZ: %w", err)
+	}
+	c.Options.Service = os.Getenv("OPENSEARCH_SERVICE")
+	for name, dst := range map[string]*int{"INDEX_SHARDS": &c.Options.Shards, "INDEX_REPLICAS": &c.Options.Replicas, "INDEX_TOTAL_FIELDS": &c.Options.TotalFields, "INDEX_RETENTION_DAYS": &c.Options.RetentionDays} {
+		if *dst, err = envInt(name, 0); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
