@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -540,7 +541,32 @@ func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
 			return err
 		}
 		out.Counts.Indexed += res.Indexed
-		for _, f := range res.Failed {
+		// A read-only index (disk watermark, a manual block) sends its
+		// documents to the next index of the same name: <index>_02, _03...
+		failed := res.Failed
+		for attempt := 0; attempt < maxRedirects && len(failed) > 0; attempt++ {
+			var redirect []bulk.Doc
+			var keep []bulk.Failure
+			for _, f := range failed {
+				if readOnly(f) {
+					f.Doc.Index = nextIndex(f.Doc.Index)
+					redirect = append(redirect, f.Doc)
+				} else {
+					keep = append(keep, f)
+				}
+			}
+			if len(redirect) == 0 {
+				break
+			}
+			slog.Warn("index read-only: documents redirected", "to", redirect[0].Index, "documents", len(redirect))
+			res, err := s.cfg.Indexer.Index(ctx, redirect)
+			if err != nil {
+				return err
+			}
+			out.Counts.Indexed += res.Indexed
+			failed = append(keep, res.Failed...)
+		}
+		for _, f := range failed {
 			out.Counts.DeadLettered++
 			reason := fmt.Sprintf("OpenSearch %d %s: %s", f.Status, f.Type, f.Reason)
 			out.Counts.reason(fmt.Sprintf("OpenSearch %d %s", f.Status, f.Type))
@@ -569,6 +595,30 @@ func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
 		}
 	}
 	return out, nil
+}
+
+// maxRedirects bounds the read-only redirections of one batch.
+const maxRedirects = 5
+
+// readOnly reports a refusal because the index is blocked for writes.
+func readOnly(f bulk.Failure) bool {
+	if f.Type != "cluster_block_exception" {
+		return false
+	}
+	r := strings.ToLower(f.Reason)
+	return strings.Contains(r, "read-only") || strings.Contains(r, "read_only") || strings.Contains(r, "index write")
+}
+
+var redirectSuffix = regexp.MustCompile(`^(.*)_(\d{2})$`)
+
+// nextIndex is the index a read-only one's documents go to:
+// log-aws-waf-2024-03 -> log-aws-waf-2024-03_02 -> ..._03.
+func nextIndex(name string) string {
+	if m := redirectSuffix.FindStringSubmatch(name); m != nil {
+		n, _ := strconv.Atoi(m[2])
+		return fmt.Sprintf("%s_%02d", m[1], n+1)
+	}
+	return name + "_02"
 }
 
 // Summarize adds up the results of a Map run. Items are the children's

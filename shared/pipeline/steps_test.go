@@ -405,3 +405,50 @@ func TestCWLChunkedLikeInline(t *testing.T) {
 		t.Errorf("inline %d docs, chunked %d", len(inline), len(chunked))
 	}
 }
+
+// readOnlyIndexer refuses writes to the listed indices as OpenSearch does
+// for a read-only block.
+type readOnlyIndexer struct {
+	sink     *bulk.MemorySink
+	readOnly map[string]bool
+}
+
+func (r *readOnlyIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
+	var ok []bulk.Doc
+	var res bulk.Result
+	for _, d := range docs {
+		if r.readOnly[d.Index] {
+			res.Failed = append(res.Failed, bulk.Failure{Doc: d, Status: 403, Type: "cluster_block_exception", Reason: "index [" + d.Index + "] blocked by: [FORBIDDEN/8/index write (api)];"})
+			continue
+		}
+		ok = append(ok, d)
+	}
+	got, err := r.sink.Index(ctx, ok)
+	res.Indexed = got.Indexed
+	return res, err
+}
+
+// Documents for a read-only index go to <index>_02 (then _03 ...), as the
+// reference redirects them, instead of being dead-lettered.
+func TestIndexRedirectsFromReadOnlyIndices(t *testing.T) {
+	sink := bulk.NewMemorySink()
+	idx := &readOnlyIndexer{sink: sink, readOnly: map[string]bool{}}
+	f := newFixture(t, pipeline.StepsConfig{Indexer: idx})
+	f.store.Put(context.Background(), logBucket, vpcKey, gz(vpcLines(5)))
+	// Find the index the documents go to, then block it and its _02.
+	probe := newFixture(t, pipeline.StepsConfig{})
+	probe.store.Put(context.Background(), logBucket, vpcKey, gz(vpcLines(5)))
+	probe.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+	index := probe.sink.Docs()[0].Index
+	idx.readOnly[index], idx.readOnly[index+"_02"] = true, true
+	_, c := f.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+	identity(t, c)
+	if c.Indexed != 5 || c.DeadLettered != 0 {
+		t.Errorf("counts %+v", c)
+	}
+	for _, d := range sink.Docs() {
+		if d.Index != index+"_03" {
+			t.Errorf("document in %s, want %s_03", d.Index, index)
+		}
+	}
+}
