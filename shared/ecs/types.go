@@ -37,6 +37,7 @@ var exact = map[string]Kind{
 	"destination.as.number":     Long,
 	"vulnerability.score.base":  Float,
 	"event.risk_score":          Float,
+	"event.risk_score_norm":     Float,
 	"url.port":                  Long,
 }
 

@@ -177,8 +177,10 @@ func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {
 		}
 		m = unwrapEventBridge(m)
 		if def.RecordsField != "" {
-			if _, wrapped := m[def.RecordsField]; wrapped {
-				return nil, fmt.Errorf("field %q is not a list of records", def.RecordsField)
+			for _, name := range strings.Split(def.RecordsField, "|") {
+				if _, wrapped := m[name]; wrapped {
+					return nil, fmt.Errorf("field %q is not a list of records", name)
+				}
 			}
 			if def.RequiredField != "" {
 				if _, ok := m[def.RequiredField]; !ok {

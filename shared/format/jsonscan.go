@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // jsonFramer frames JSON objects without decoding them: it scans the
@@ -19,17 +20,30 @@ type jsonFramer struct {
 	buf     []byte
 	pos     int
 	loaded  bool
-	field   []byte
+	fields  [][]byte // JSON-quoted names of the records field
 	pending [][]byte
 	n       int
 }
 
 func newJSONFramer(r io.Reader, field string) *jsonFramer {
 	f := &jsonFramer{r: r}
-	if field != "" {
-		f.field, _ = json.Marshal(field)
+	// "findings|Findings": any of the names holds the records.
+	for _, name := range strings.Split(field, "|") {
+		if name != "" {
+			q, _ := json.Marshal(name)
+			f.fields = append(f.fields, q)
+		}
 	}
 	return f
+}
+
+func (f *jsonFramer) isField(key []byte) bool {
+	for _, name := range f.fields {
+		if bytes.Equal(key, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
@@ -104,7 +118,7 @@ func (f *jsonFramer) records(obj []byte) (elems [][]byte, ok bool, err error) {
 	isEvent := false
 	err = scanObject(obj, func(key, val []byte) {
 		switch {
-		case bytes.Equal(key, f.field):
+		case f.isField(key):
 			list = val
 		case string(key) == `"detail"`:
 			detail = val
@@ -121,7 +135,7 @@ func (f *jsonFramer) records(obj []byte) (elems [][]byte, ok bool, err error) {
 	}
 	if list == nil {
 		if err := scanObject(detail, func(key, val []byte) {
-			if bytes.Equal(key, f.field) {
+			if f.isField(key) {
 				list = val
 			}
 		}); err != nil || list == nil {
@@ -131,7 +145,7 @@ func (f *jsonFramer) records(obj []byte) (elems [][]byte, ok bool, err error) {
 		envelope = nil
 	}
 	if len(list) == 0 || list[0] != '[' {
-		return nil, false, fmt.Errorf("field %s is not a list", f.field)
+		return nil, false, fmt.Errorf("records field is not a list")
 	}
 	j := 1
 	for {
@@ -252,7 +266,7 @@ func (f *jsonFramer) Next() (Record, error) {
 		}
 		f.pos = end
 		v := f.buf[start:end]
-		if f.field == nil {
+		if f.fields == nil {
 			f.pending = append(f.pending, v)
 			break
 		}

@@ -28,7 +28,7 @@ type Definition struct {
 	KeyIgnored string `yaml:"s3_key_ignored"`
 
 	// Format names the record framing: "json" (one or more JSON values,
-	// records optionally under RecordsField), "text" (one record per line,
+	// records optionally under RecordsField; "a|b" names alternatives), "text" (one record per line,
 	// decoded by Pattern or by the Go decoder named in Decoder),
 	// "multiline" (as text, a record being the lines from one matching
 	// MultilineFirstLine to the next), "csv" (a header line naming the
