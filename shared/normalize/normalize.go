@@ -271,6 +271,9 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	if err != nil {
 		return Output{}, err
 	}
+	if strings.HasPrefix(def.DocID, "__") {
+		delete(d, def.DocID) // a transform's working field, not data
+	}
 	d["@id"] = id
 	if def.FieldPrefix != "" {
 		n.prefix(d, original)

@@ -4,6 +4,7 @@ package all
 import (
 	_ "github.com/siemloader/siem/shared/logtypes/alb"
 	_ "github.com/siemloader/siem/shared/logtypes/asff"
+	_ "github.com/siemloader/siem/shared/logtypes/awsconfig"
 	_ "github.com/siemloader/siem/shared/logtypes/clb"
 	_ "github.com/siemloader/siem/shared/logtypes/clientvpn"
 	_ "github.com/siemloader/siem/shared/logtypes/cloudfront"
