@@ -205,3 +205,12 @@ func TestJSONToText(t *testing.T) {
 		t.Errorf("through a list: %v", chain)
 	}
 }
+
+func TestEpochFractionKeepsMilliseconds(t *testing.T) {
+	for in, want := range map[string]string{"1709528767.123": "2024-03-04T05:06:07.123Z", "1709528767.5": "2024-03-04T05:06:07.5Z", "1709528767.000001": "2024-03-04T05:06:07.000001Z"} {
+		got, err := ParseTime(in, []string{"epoch"}, time.UTC)
+		if err != nil || FormatTime(got) != want {
+			t.Errorf("%s: %s %v, want %s", in, FormatTime(got), err, want)
+		}
+	}
+}

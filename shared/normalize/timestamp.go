@@ -100,6 +100,15 @@ func parseOne(s, format string, loc *time.Location) (time.Time, bool) {
 		}
 		return time.Time{}, false
 	case "epoch":
+		// "1709528767.123": whole and fractional seconds apart, so the
+		// milliseconds survive (a float64 would give .122999).
+		if whole, frac, ok := strings.Cut(s, "."); ok && len(whole) <= 10 && len(frac) > 0 && len(frac) <= 9 {
+			sec, err1 := strconv.ParseInt(whole, 10, 64)
+			ns, err2 := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+			if err1 == nil && err2 == nil && sec >= 0 {
+				return time.Unix(sec, ns).In(loc), true
+			}
+		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
 			return time.Time{}, false
