@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -330,6 +331,16 @@ func unwrapMessage(raw []byte) []byte {
 func splitFields(s, delim string) []string {
 	if delim == "" {
 		return strings.Fields(s)
+	}
+	if len(delim) == 1 && strings.Contains(s, `"`) {
+		// Quoted values may hold the delimiter ("a, b") and doubled quotes.
+		r := csv.NewReader(strings.NewReader(s))
+		r.Comma = rune(delim[0])
+		r.LazyQuotes = true
+		r.FieldsPerRecord = -1
+		if vals, err := r.Read(); err == nil {
+			return vals
+		}
 	}
 	return strings.Split(s, delim)
 }

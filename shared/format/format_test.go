@@ -205,3 +205,22 @@ func TestCEF(t *testing.T) {
 		}
 	}
 }
+
+// CSV values may be quoted, holding the delimiter or doubled quotes.
+func TestCSVQuotedFields(t *testing.T) {
+	def := &logtype.Definition{Name: "c", KeyPattern: "x", Format: "csv", Delimiter: ",", Index: logtype.IndexSpec{Name: "log-c"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	recs := frameAll(t, def, "time,user,query,rows\n2024-01-02T03:04:05Z,alice,\"SELECT a, b FROM t WHERE n = \"\"x\"\"\",3\n2024-01-02T03:04:06Z,bob,plain,1\n")
+	if len(recs) != 2 {
+		t.Fatalf("%+v", recs)
+	}
+	f, err := Decode(def, recs[0])
+	if err != nil || f["query"] != `SELECT a, b FROM t WHERE n = "x"` || f["rows"] != "3" {
+		t.Errorf("quoted: %v %v", f, err)
+	}
+	if f, err := Decode(def, recs[1]); err != nil || f["user"] != "bob" {
+		t.Errorf("plain: %v %v", f, err)
+	}
+}
