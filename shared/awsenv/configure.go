@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -25,6 +26,8 @@ type Configurator struct {
 // log types (built-in and LOGTYPES_CONFIG), INDEX_ROTATION/INDEX_TZ and
 //
 //	INDEX_SHARDS, INDEX_REPLICAS, INDEX_TOTAL_FIELDS, INDEX_RETENTION_DAYS
+//	LOADER_ROLE_ARNS   IAM roles mapped to the siem_loader security role
+//	                   (fine-grained access control), comma separated
 func Configure(ctx context.Context) (*Configurator, error) {
 	setupLogging(os.Getenv("LOG_LEVEL"))
 	awsCfg, err := config.LoadDefaultConfig(ctx)
@@ -48,6 +51,11 @@ func Configure(ctx context.Context) (*Configurator, error) {
 		return nil, fmt.Errorf("INDEX_ROTATION/INDEX_TZ: %w", err)
 	}
 	c.Options.Service = os.Getenv("OPENSEARCH_SERVICE")
+	for _, arn := range strings.Split(os.Getenv("LOADER_ROLE_ARNS"), ",") {
+		if arn = strings.TrimSpace(arn); arn != "" {
+			c.Options.BackendRoles = append(c.Options.BackendRoles, arn)
+		}
+	}
 	for name, dst := range map[string]*int{"INDEX_SHARDS": &c.Options.Shards, "INDEX_REPLICAS": &c.Options.Replicas, "INDEX_TOTAL_FIELDS": &c.Options.TotalFields, "INDEX_RETENTION_DAYS": &c.Options.RetentionDays} {
 		if *dst, err = envInt(name, 0); err != nil {
 			return nil, err

@@ -31,8 +31,10 @@ type fakeCluster struct {
 	aliases    map[string]string
 	// mapped: leaf path -> type, from the component template.
 	mapped  map[string]string
-	docs    int
-	refused []string
+	docs     int
+	refused  []string
+	roles    []string
+	mappings []string
 }
 
 func newFakeCluster(t testing.TB) (*fakeCluster, *httptest.Server) {
@@ -155,6 +157,29 @@ func (f *fakeCluster) serve(w http.ResponseWriter, r *http.Request) {
 			f.aliases[a] = strings.TrimPrefix(p, "/")
 		}
 		w.Write([]byte(`{"acknowledged":true}`))
+	case r.Method == "PUT" && strings.HasPrefix(p, "/_plugins/_security/api/roles/"):
+		var role struct {
+			Index []struct {
+				Patterns []string `json:"index_patterns"`
+				Actions  []string `json:"allowed_actions"`
+			} `json:"index_permissions"`
+		}
+		if err := json.Unmarshal(body, &role); err != nil || len(role.Index) == 0 || len(role.Index[0].Patterns) == 0 {
+			f.fail(w, 400, "role needs index_permissions with index_patterns (%v)", err)
+			return
+		}
+		f.roles = append(f.roles, strings.TrimPrefix(p, "/_plugins/_security/api/roles/"))
+		w.Write([]byte(`{"status":"OK"}`))
+	case r.Method == "PUT" && strings.HasPrefix(p, "/_plugins/_security/api/rolesmapping/"):
+		var m struct {
+			BackendRoles []string `json:"backend_roles"`
+		}
+		if err := json.Unmarshal(body, &m); err != nil || len(m.BackendRoles) == 0 {
+			f.fail(w, 400, "role mapping needs backend_roles")
+			return
+		}
+		f.mappings = m.BackendRoles
+		w.Write([]byte(`{"status":"OK"}`))
 	case r.Method == "POST" && p == "/_bulk":
 		f.bulk(w, body)
 	default:

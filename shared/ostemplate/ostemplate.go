@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -29,6 +30,10 @@ type Options struct {
 	RolloverSize  string // e.g. "50gb"
 	RolloverAge   string // e.g. "30d"
 	RetentionDays int    // 0 keeps indices
+	// BackendRoles are the IAM role ARNs of the loader's functions: with
+	// fine-grained access control they are mapped to the siem_loader role
+	// (write to log-* and metrics-*, create them, manage their aliases).
+	BackendRoles []string
 }
 
 // Defaults fills unset options.
@@ -210,6 +215,14 @@ func Plan(reg *logtype.Registry, o Options) ([]Call, error) {
 	}, ""); err != nil {
 		return nil, err
 	}
+	if o.Service != "aoss" && len(o.BackendRoles) > 0 {
+		if err := add("PUT", SecurityRolePath, loaderRole(), ""); err != nil {
+			return nil, err
+		}
+		if err := add("PUT", SecurityMappingPath, map[string]any{"backend_roles": o.BackendRoles}, ""); err != nil {
+			return nil, err
+		}
+	}
 	if o.Service == "aoss" || len(autoPatterns) == 0 {
 		return calls, nil
 	}
@@ -226,6 +239,23 @@ func Plan(reg *logtype.Registry, o Options) ([]Call, error) {
 		}
 	}
 	return calls, nil
+}
+
+// The fine-grained access control role of the loader.
+const (
+	SecurityRolePath    = "/_plugins/_security/api/roles/siem_loader"
+	SecurityMappingPath = "/_plugins/_security/api/rolesmapping/siem_loader"
+)
+
+func loaderRole() map[string]any {
+	return map[string]any{
+		"description":         "siem-loader: bulk-index log documents, create the indices and their aliases",
+		"cluster_permissions": []string{"cluster_composite_ops", "cluster_monitor", "indices:data/write/bulk", "indices:admin/template/get"},
+		"index_permissions": []any{map[string]any{
+			"index_patterns":  []string{"log-*", "metrics-*"},
+			"allowed_actions": []string{"crud", "create_index", "indices:admin/aliases*", "indices:admin/mapping/put", "indices:admin/rollover", "indices_monitor"},
+		}},
+	}
 }
 
 func ismPolicy(o Options, patterns []string) map[string]any {
@@ -286,6 +316,13 @@ func Apply(ctx context.Context, do Doer, calls []Call) error {
 		status, body, err := do.Request(ctx, c.Method, path, c.Body)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", c.Method, path, err)
+		}
+		if strings.HasPrefix(path, "/_plugins/_security/") && (status == 401 || status == 403 || status == 404) {
+			// The caller may not administer security (or the domain has no
+			// fine-grained access control): the mapping is then the
+			// operator's to make; the templates still apply.
+			slog.Warn("security role mapping skipped", "path", path, "status", status, "body", excerpt(body))
+			continue
 		}
 		if status < 200 || status > 299 {
 			return fmt.Errorf("%s %s: HTTP %d: %s", c.Method, path, status, excerpt(body))

@@ -55,7 +55,7 @@ func TestApplyIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls, err := Plan(reg, Options{RetentionDays: 30})
+	calls, err := Plan(reg, Options{RetentionDays: 30, BackendRoles: []string{"arn:aws:iam::123456789012:role/siem-IndexFunctionRole-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +67,9 @@ func TestApplyIsIdempotent(t *testing.T) {
 	}
 	if fake.aliases["log-aws-cloudtrail"] != "log-aws-cloudtrail-000001" || fake.policies[PolicyName] != 2 {
 		t.Errorf("aliases %v, policy versions %v", fake.aliases, fake.policies)
+	}
+	if len(fake.roles) != 2 || len(fake.mappings) != 1 { // one role, applied twice
+		t.Errorf("security: roles %v, mapped %v", fake.roles, fake.mappings)
 	}
 	if len(fake.templates) < len(indexBases(reg)) {
 		t.Errorf("%d index templates for %d indices", len(fake.templates), len(indexBases(reg)))
@@ -139,5 +142,32 @@ func TestFakeClusterRefusesBadDocuments(t *testing.T) {
 	}
 	if len(fake.refused) != len(bad) {
 		t.Errorf("refused %d of %d: %v", len(fake.refused), len(bad), fake.refused)
+	}
+}
+
+// stub answers 403 on the security API and 200 elsewhere.
+type stub struct{ calls []string }
+
+func (s *stub) Request(_ context.Context, method, path string, _ []byte) (int, []byte, error) {
+	s.calls = append(s.calls, method+" "+path)
+	if strings.HasPrefix(path, "/_plugins/_security/") {
+		return 403, []byte(`{"error":"no permissions"}`), nil
+	}
+	if method == "HEAD" || method == "GET" {
+		return 404, nil, nil
+	}
+	return 200, nil, nil
+}
+
+// Without the right to administer security the role mapping is skipped
+// and everything after it still applies.
+func TestSecurityRefusalIsNotFatal(t *testing.T) {
+	calls, _ := Plan(logtype.Builtin(), Options{BackendRoles: []string{"arn:aws:iam::1:role/x"}})
+	s := &stub{}
+	if err := Apply(context.Background(), s, calls); err != nil {
+		t.Fatal(err)
+	}
+	if last := s.calls[len(s.calls)-1]; last != "PUT "+SecurityMappingPath {
+		t.Errorf("last call %s", last)
 	}
 }
