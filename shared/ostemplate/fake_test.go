@@ -30,7 +30,7 @@ type fakeCluster struct {
 	policies   map[string]int64 // seq_no
 	aliases    map[string]string
 	// mapped: leaf path -> type, from the component template.
-	mapped  map[string]string
+	mapped   map[string]string
 	docs     int
 	refused  []string
 	roles    []string
