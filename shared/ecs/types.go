@@ -39,6 +39,8 @@ var exact = map[string]Kind{
 	"event.risk_score":          Float,
 	"event.risk_score_norm":     Float,
 	"url.port":                  Long,
+	"process.pid":               Long,
+	"process.thread.id":         Long,
 }
 
 // KindOf returns the type of an ECS field.

@@ -14,6 +14,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/guardduty"
 	_ "github.com/siemloader/siem/shared/logtypes/indexmetrics"
 	_ "github.com/siemloader/siem/shared/logtypes/inspector"
+	_ "github.com/siemloader/siem/shared/logtypes/linux"
 	_ "github.com/siemloader/siem/shared/logtypes/networkfirewall"
 	_ "github.com/siemloader/siem/shared/logtypes/nlb"
 	_ "github.com/siemloader/siem/shared/logtypes/ocsf"
