@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/siemloader/siem/shared/logtype"
-	_ "github.com/siemloader/siem/shared/logtypes/linux"
 	"github.com/siemloader/siem/shared/logtypes/golden"
+	_ "github.com/siemloader/siem/shared/logtypes/linux"
 )
 
 func TestGolden(t *testing.T) {
