@@ -3,6 +3,7 @@ package all
 
 import (
 	_ "github.com/siemloader/siem/shared/logtypes/alb"
+	_ "github.com/siemloader/siem/shared/logtypes/apache"
 	_ "github.com/siemloader/siem/shared/logtypes/asff"
 	_ "github.com/siemloader/siem/shared/logtypes/awsconfig"
 	_ "github.com/siemloader/siem/shared/logtypes/clb"
@@ -16,6 +17,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/inspector"
 	_ "github.com/siemloader/siem/shared/logtypes/linux"
 	_ "github.com/siemloader/siem/shared/logtypes/networkfirewall"
+	_ "github.com/siemloader/siem/shared/logtypes/nginx"
 	_ "github.com/siemloader/siem/shared/logtypes/nlb"
 	_ "github.com/siemloader/siem/shared/logtypes/ocsf"
 	_ "github.com/siemloader/siem/shared/logtypes/okta"
