@@ -22,6 +22,7 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/ocsf"
 	_ "github.com/siemloader/siem/shared/logtypes/okta"
 	_ "github.com/siemloader/siem/shared/logtypes/opensearchaudit"
+	_ "github.com/siemloader/siem/shared/logtypes/rds"
 	_ "github.com/siemloader/siem/shared/logtypes/route53resolver"
 	_ "github.com/siemloader/siem/shared/logtypes/s3accesslog"
 	_ "github.com/siemloader/siem/shared/logtypes/trustedadvisor"
