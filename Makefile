@@ -59,7 +59,7 @@ test: deps build
 ## end with a spurious "context deadline exceeded" on a busy machine.
 FUZZ_TARGETS := FuzzDecode:./shared/logtypes/alb FuzzCloudTrail:./shared/logtypes/cloudtrail \
 	FuzzVPCFlow:./shared/logtypes/vpcflow FuzzS3AccessLog:./shared/logtypes/s3accesslog \
-	FuzzCWL:./shared/logtypes/clientvpn FuzzCEF:./shared/logtypes/deepsecurity FuzzSecurityHub:./shared/logtypes/asff FuzzSyslog:./shared/logtypes/linux FuzzApacheAccess:./shared/logtypes/apache FuzzNginxError:./shared/logtypes/nginx FuzzPostgreSQL:./shared/logtypes/rds FuzzCloudHSM:./shared/logtypes/cloudhsm \
+	FuzzCWL:./shared/logtypes/clientvpn FuzzCEF:./shared/logtypes/deepsecurity FuzzSecurityHub:./shared/logtypes/asff FuzzSyslog:./shared/logtypes/linux FuzzApacheAccess:./shared/logtypes/apache FuzzNginxError:./shared/logtypes/nginx FuzzPostgreSQL:./shared/logtypes/rds FuzzCloudHSM:./shared/logtypes/cloudhsm FuzzWinEvtXML:./shared/logtypes/windows \
 	FuzzDecodeMatchesEncodingJSON:./shared/doc FuzzAppendJSONMatchesEncodingJSON:./shared/doc
 fuzz:
 	@set -e; cache=$$(mktemp -d); trap 'rm -rf $$cache' EXIT; \

@@ -277,3 +277,28 @@ func BenchmarkEnrich(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkParseMultiline measures multi-line records (RDS PostgreSQL
+// slow statements spanning lines) framed by their first line.
+func BenchmarkParseMultiline(b *testing.B) {
+	block := "2024-03-04 05:06:09 UTC:10.0.1.50(52522):appuser@appdb:[12345]:LOG:  duration: 1523.456 ms  execute <unnamed>: SELECT *\n  FROM orders\n  WHERE created_at > now() - interval '1 day';\n" +
+		"2024-03-04 05:06:07 UTC:10.0.1.50(52522):appuser@appdb:[12345]:LOG:  connection authorized: user=appuser database=appdb\n"
+	var buf bytes.Buffer
+	for buf.Len() < 4<<20 {
+		buf.WriteString(block)
+	}
+	run(b, "rds-postgresql", "AWSLogs/123456789012/RDS/PostgreSQL/postgresql/us-east-1/2024/03/04/x.log", buf.Bytes())
+}
+
+// BenchmarkParseWinEvtXML measures Windows event XML (FSx audit events).
+func BenchmarkParseWinEvtXML(b *testing.B) {
+	raw, err := os.ReadFile("../shared/logtypes/windows/testdata/fsx-win_firehose.xml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for buf.Len() < 4<<20 {
+		buf.Write(raw)
+	}
+	run(b, "fsx-win", "AWSLogs/123456789012/FSx/aws-fsx-audit/us-east-1/2024/03/04/x", buf.Bytes())
+}

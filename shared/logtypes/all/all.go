@@ -30,5 +30,6 @@ import (
 	_ "github.com/siemloader/siem/shared/logtypes/trustedadvisor"
 	_ "github.com/siemloader/siem/shared/logtypes/vpcflow"
 	_ "github.com/siemloader/siem/shared/logtypes/waf"
+	_ "github.com/siemloader/siem/shared/logtypes/windows"
 	_ "github.com/siemloader/siem/shared/logtypes/workspaces"
 )
