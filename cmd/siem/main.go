@@ -144,17 +144,9 @@ func load(args []string) error {
 		return fmt.Errorf("load: no PATH given")
 	}
 
-	reg := logtype.Builtin()
-	if *config != "" {
-		f, err := os.Open(*config)
-		if err != nil {
-			return err
-		}
-		reg, err = logtype.LoadConfig(reg, f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *config, err)
-		}
+	reg, err := registry(*config)
+	if err != nil {
+		return err
 	}
 	reg, err = reg.WithIndexSettings(*rotation, *indexTZ)
 	if err != nil {
@@ -163,21 +155,9 @@ func load(args []string) error {
 	if *typ != "" && reg.Get(*typ) == nil {
 		return fmt.Errorf("unknown log type %q (see 'siem types')", *typ)
 	}
-	var sink bulk.Indexer
-	var fileSink *bulk.FileSink
-	if *osURL == "" {
-		fileSink = bulk.NewFileSink(*out)
-		sink = fileSink
-	} else {
-		cfg, err := openSearchConfig(*osURL, *auth)
-		if err != nil {
-			return err
-		}
-		c, err := bulk.New(cfg)
-		if err != nil {
-			return err
-		}
-		sink = c
+	sink, fileSink, err := indexer(*osURL, *auth, *out)
+	if err != nil {
+		return err
 	}
 	var enrichers []pipeline.Enricher
 	var trusted *xff.Trusted
@@ -270,4 +250,39 @@ func openSearchConfig(raw, auth string) (bulk.Config, error) {
 	}
 	cfg.Endpoint = u.String()
 	return cfg, nil
+}
+
+// registry is the built-in log types with a custom config file's over them.
+func registry(config string) (*logtype.Registry, error) {
+	reg := logtype.Builtin()
+	if config == "" {
+		return reg, nil
+	}
+	f, err := os.Open(config)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if reg, err = logtype.LoadConfig(reg, f); err != nil {
+		return nil, fmt.Errorf("%s: %w", config, err)
+	}
+	return reg, nil
+}
+
+// indexer sends documents to OpenSearch, or to files under out (the
+// *bulk.FileSink then, which the caller closes).
+func indexer(osURL, auth, out string) (bulk.Indexer, *bulk.FileSink, error) {
+	if osURL == "" {
+		fs := bulk.NewFileSink(out)
+		return fs, fs, nil
+	}
+	cfg, err := openSearchConfig(osURL, auth)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := bulk.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, nil, nil
 }

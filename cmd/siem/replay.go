@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/siemloader/siem/shared/blob"
-	"github.com/siemloader/siem/shared/bulk"
-	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/pipeline"
 	"github.com/siemloader/siem/shared/replay"
 	"github.com/siemloader/siem/shared/useragent"
@@ -32,31 +30,13 @@ func replayDeadLetters(args []string) error {
 	if len(dirs) != 1 {
 		return fmt.Errorf("replay: give one dead-letter folder (e.g. out/dead-letter)")
 	}
-	reg := logtype.Builtin()
-	if *config != "" {
-		f, err := os.Open(*config)
-		if err != nil {
-			return err
-		}
-		reg, err = logtype.LoadConfig(reg, f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *config, err)
-		}
+	reg, err := registry(*config)
+	if err != nil {
+		return err
 	}
-	var sink bulk.Indexer
-	var fileSink *bulk.FileSink
-	if *osURL == "" {
-		fileSink = bulk.NewFileSink(*out)
-		sink = fileSink
-	} else {
-		cfg, err := openSearchConfig(*osURL, *auth)
-		if err != nil {
-			return err
-		}
-		if sink, err = bulk.New(cfg); err != nil {
-			return err
-		}
+	sink, fileSink, err := indexer(*osURL, *auth, *out)
+	if err != nil {
+		return err
 	}
 	dir := filepath.Clean(dirs[0])
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {

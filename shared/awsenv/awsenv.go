@@ -220,3 +220,13 @@ func customLogTypes(ctx context.Context, store blob.Store, loc string) (*logtype
 	}
 	return reg, nil
 }
+
+// s3Client is the S3 client every function uses; an endpoint override
+// (AWS_ENDPOINT_URL_S3: moto, MinIO) needs path-style addressing.
+func s3Client(awsCfg aws.Config) *s3.Client {
+	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
+			o.UsePathStyle = true
+		}
+	})
+}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
@@ -38,11 +37,7 @@ func Configure(ctx context.Context) (*Configurator, error) {
 	if c.Client, err = openSearch(ctx, awsCfg); err != nil {
 		return nil, err
 	}
-	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
-			o.UsePathStyle = true
-		}
-	})
+	s3c := s3Client(awsCfg)
 	reg, err := customLogTypes(ctx, blob.S3{Client: s3c}, os.Getenv("LOGTYPES_CONFIG"))
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/siemloader/siem/shared/blob"
@@ -38,11 +37,7 @@ func IoCJob(ctx context.Context) (*iocjob.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
-			o.UsePathStyle = true
-		}
-	})
+	s3c := s3Client(awsCfg)
 	c := &iocjob.Config{
 		Store: blob.S3{Client: s3c}, Bucket: bucket,
 		HTTP:   &http.Client{Timeout: 120 * time.Second},
@@ -90,11 +85,7 @@ func GeoIPDownload(ctx context.Context) (*download.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
-			o.UsePathStyle = true
-		}
-	})
+	s3c := s3Client(awsCfg)
 	sm := secretsmanager.NewFromConfig(awsCfg)
 	return &download.Config{
 		Store: blob.S3{Client: s3c}, Bucket: bucket, URL: os.Getenv("MAXMIND_URL"),

@@ -3,6 +3,7 @@
 package doc
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -140,4 +141,39 @@ func empty(v any) bool {
 		return len(t) == 0
 	}
 	return false
+}
+
+// AddToList adds values to the string list at path (related.ip,
+// related.user ...), keeping it sorted and free of duplicates and empty
+// strings, as the ECS list mapping writes it.
+func AddToList(m map[string]any, path string, values ...string) {
+	seen := map[string]bool{}
+	var all []string
+	cur, _ := Get(m, path)
+	var existing []string
+	switch t := cur.(type) {
+	case []any:
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				existing = append(existing, s)
+			}
+		}
+	case string:
+		existing = []string{t}
+	}
+	for _, s := range append(existing, values...) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			all = append(all, s)
+		}
+	}
+	if len(all) == 0 {
+		return
+	}
+	sort.Strings(all)
+	out := make([]any, len(all))
+	for i, s := range all {
+		out[i] = s
+	}
+	Set(m, path, out)
 }

@@ -48,3 +48,19 @@ func ShortenUserName(d map[string]any) {
 	name = name[strings.LastIndex(name, ":")+1:]
 	doc.Set(d, "user.name", name[strings.LastIndex(name, "/")+1:])
 }
+
+// SwapSourceDestination exchanges source.* and destination.*: findings
+// written from the monitored host's side name the remote end "remote",
+// and an outbound connection's remote end is its destination.
+func SwapSourceDestination(d map[string]any) {
+	src, hasSrc := d["source"]
+	dst, hasDst := d["destination"]
+	delete(d, "source")
+	delete(d, "destination")
+	if hasDst {
+		d["source"] = dst
+	}
+	if hasSrc {
+		d["destination"] = src
+	}
+}

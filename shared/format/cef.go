@@ -68,7 +68,7 @@ func decodeCEF(raw []byte) (map[string]any, error) {
 			continue
 		}
 		if val, ok := out[base]; ok {
-			out[labelField(label)] = val
+			out[SnakeCase(label)] = val
 			delete(out, base)
 			delete(out, k)
 		}
@@ -149,9 +149,10 @@ func unescapeCEF(s, chars string) string {
 	return b.String()
 }
 
-// labelField turns a CEF label ("DPI Packet Position") into a field name
-// ("dpi_packet_position").
-func labelField(label string) string {
+// SnakeCase turns a label or column title ("DPI Packet Position",
+// "Security Group ID") into a field name ("dpi_packet_position",
+// "security_group_id").
+func SnakeCase(label string) string {
 	var b strings.Builder
 	sep := false
 	for _, r := range strings.ToLower(label) {

@@ -9,10 +9,10 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -124,16 +124,7 @@ func guardDutyDirection(d map[string]any) {
 	}
 	doc.Set(d, "network.direction", strings.ToLower(direction))
 	if direction == "OUTBOUND" {
-		src, hasSrc := d["source"]
-		dst, hasDst := d["destination"]
-		delete(d, "source")
-		delete(d, "destination")
-		if hasDst {
-			d["source"] = dst
-		}
-		if hasSrc {
-			d["destination"] = src
-		}
+		ecs.SwapSourceDestination(d)
 	}
 }
 
@@ -201,21 +192,8 @@ func resources(d map[string]any) {
 	if len(users) > 0 {
 		doc.Set(d, "related.user", users)
 	}
-	if len(ips) > 0 {
-		cur, _ := doc.Get(d, "related.ip")
-		for _, ip := range stringList(cur) {
-			ips[ip] = true
-		}
-		all := make([]string, 0, len(ips))
-		for ip := range ips {
-			all = append(all, ip)
-		}
-		sort.Strings(all)
-		out := make([]any, len(all))
-		for i, ip := range all {
-			out[i] = ip
-		}
-		doc.Set(d, "related.ip", out)
+	for ip := range ips {
+		doc.AddToList(d, "related.ip", ip)
 	}
 }
 

@@ -263,17 +263,8 @@ func hostsUsersIPs(d map[string]any, resourceType, resourceID string) {
 			}
 		}
 	}
-	if len(ips) > 0 {
-		all := make([]string, 0, len(ips))
-		for ip := range ips {
-			all = append(all, ip)
-		}
-		sort.Strings(all)
-		out := make([]any, len(all))
-		for i, ip := range all {
-			out[i] = ip
-		}
-		doc.Set(d, "related.ip", out)
+	for ip := range ips {
+		doc.AddToList(d, "related.ip", ip)
 	}
 }
 

@@ -2,12 +2,10 @@ package cloudfront
 
 import (
 	_ "embed"
-	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
-	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -35,39 +33,7 @@ func RealtimeTransform(d map[string]any) error {
 			doc.Set(d, "url.query", query)
 		}
 	}
-	scheme, host, path := doc.GetString(d, "cs_protocol"), doc.GetString(d, "cs_host"), doc.GetString(d, "url.path")
-	if scheme != "" && host != "" {
-		full := scheme + "://" + host + path
-		if q := doc.GetString(d, "url.query"); q != "" && q != "-" {
-			full += "?" + q
-		}
-		doc.Set(d, "url.full", full)
-	}
-	if v := doc.GetString(d, "cs_protocol_version"); strings.Contains(v, "/") {
-		_, ver, _ := strings.Cut(v, "/")
-		doc.Set(d, "http.version", ver)
-	}
-	if ua := doc.GetString(d, "user_agent.original"); strings.Contains(ua, "%") {
-		if u, err := url.PathUnescape(ua); err == nil {
-			doc.Set(d, "user_agent.original", u)
-		}
-	}
-	if xff := doc.GetString(d, "x_forwarded_for"); xff != "" && xff != "-" {
-		if u, err := url.PathUnescape(xff); err == nil {
-			xff = u
-		}
-		var chain []any
-		for _, ip := range strings.Split(xff, ",") {
-			if ip = strings.TrimSpace(ip); ip != "" && ip != "-" {
-				chain = append(chain, ip)
-			}
-		}
-		if len(chain) > 0 {
-			doc.Set(d, "http.request.header.x_forwarded_for", chain)
-		}
-	}
-	ecs.SetTLSVersion(d, doc.GetString(d, "ssl_protocol"))
-	ecs.SetHTTPOutcome(d)
+	httpFields(d, doc.GetString(d, "cs_host"), doc.GetString(d, "url.path"), doc.GetString(d, "url.query"))
 	id := "unknown"
 	for _, m := range distributionID.FindAllStringSubmatch(doc.GetString(d, "@log_s3key"), -1) {
 		if strings.IndexFunc(m[2], func(r rune) bool { return r >= 'A' && r <= 'Z' }) >= 0 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -68,16 +69,7 @@ func Transform(d map[string]any) error {
 		doc.Set(d, "network.direction", strings.ToLower(direction))
 	}
 	if direction == "OUTBOUND" {
-		src, hasSrc := d["source"]
-		dst, hasDst := d["destination"]
-		delete(d, "source")
-		delete(d, "destination")
-		if hasDst {
-			d["source"] = dst
-		}
-		if hasSrc {
-			d["destination"] = src
-		}
+		ecs.SwapSourceDestination(d)
 	}
 	switch purpose {
 	case "Backdoor", "CryptoCurrency", "Trojan":

@@ -4,7 +4,6 @@ package okta
 
 import (
 	_ "embed"
-	"sort"
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
@@ -99,17 +98,8 @@ func Transform(d map[string]any) error {
 			}
 		}
 	}
-	if len(users) > 0 {
-		list := make([]string, 0, len(users))
-		for u := range users {
-			list = append(list, u)
-		}
-		sort.Strings(list)
-		out := make([]any, len(list))
-		for i, u := range list {
-			out[i] = u
-		}
-		doc.Set(d, "related.user", out)
+	for u := range users {
+		doc.AddToList(d, "related.user", u)
 	}
 	return nil
 }

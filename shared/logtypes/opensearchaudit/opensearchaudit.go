@@ -4,9 +4,7 @@ package opensearchaudit
 
 import (
 	_ "embed"
-	"fmt"
 	"net"
-	"sort"
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
@@ -52,7 +50,7 @@ func Transform(d map[string]any) error {
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			doc.Set(d, "related.hosts", []any{h})
 			if ip := net.ParseIP(h); ip != nil {
-				appendUnique(d, "related.ip", ip.String())
+				doc.AddToList(d, "related.ip", ip.String())
 			}
 		}
 	}
@@ -63,19 +61,6 @@ func Transform(d map[string]any) error {
 		doc.Set(d, "error.message", "the audit message is 10,000 characters long: OpenSearch truncates audit messages at that size, so this record may be incomplete")
 	}
 	return nil
-}
-
-func appendUnique(d map[string]any, path, v string) {
-	cur, _ := doc.Get(d, path)
-	l, _ := cur.([]any)
-	for _, e := range l {
-		if e == v {
-			return
-		}
-	}
-	l = append(append([]any{}, l...), v)
-	sort.Slice(l, func(i, j int) bool { return fmt.Sprint(l[i]) < fmt.Sprint(l[j]) }) // lists stay sorted, like the mapped ones
-	doc.Set(d, path, l)
 }
 
 // first returns a header's value: OpenSearch writes each header as a list.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -44,7 +45,7 @@ func Transform(d map[string]any) error {
 	var lastIP string
 	for i, v := range values {
 		if i < len(columns) && columns[i] != "" {
-			named[snake(columns[i])] = v
+			named[format.SnakeCase(columns[i])] = v
 			switch columns[i] {
 			case "Instance ID":
 				if strings.HasPrefix(v, "i-") {
@@ -95,22 +96,4 @@ func strings_(v any, _ bool) []string {
 		out[i], _ = e.(string)
 	}
 	return out
-}
-
-// snake turns a column title into a field name.
-func snake(title string) string {
-	var b strings.Builder
-	sep := false
-	for _, r := range strings.ToLower(title) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if sep && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			b.WriteRune(r)
-			sep = false
-		} else {
-			sep = true
-		}
-	}
-	return b.String()
 }
