@@ -177,3 +177,15 @@ func AddToList(m map[string]any, path string, values ...string) {
 	}
 	Set(m, path, out)
 }
+
+// MoveUnder moves the top-level fields named <prefix><name> to <box>.<name>
+// (postgresql_pid -> postgresql.pid): a source's raw fields gathered in
+// its own namespace.
+func MoveUnder(m map[string]any, prefix, box string) {
+	for k, v := range m {
+		if name, ok := strings.CutPrefix(k, prefix); ok && name != "" {
+			Set(m, box+"."+name, v)
+			delete(m, k)
+		}
+	}
+}

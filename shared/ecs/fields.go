@@ -1,6 +1,7 @@
 package ecs
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
@@ -63,4 +64,17 @@ func SwapSourceDestination(d map[string]any) {
 	if hasSrc {
 		d["destination"] = src
 	}
+}
+
+// ec2InstanceID finds an instance id in a name ("i-0123456789abcdef0_Security",
+// "ip-10-0-1-15/i-0123abcd").
+var ec2InstanceID = regexp.MustCompile(`(?:^|[^0-9a-z])(i-(?:[0-9a-z]{17}|[0-9a-z]{8}))(?:[^0-9a-z]|$)`)
+
+// EC2InstanceID returns the EC2 instance id a CloudWatch Logs stream name
+// holds (agents name streams after the instance), or "".
+func EC2InstanceID(logStream string) string {
+	if m := ec2InstanceID.FindStringSubmatch(logStream); m != nil {
+		return m[1]
+	}
+	return ""
 }

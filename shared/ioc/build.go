@@ -3,6 +3,7 @@ package ioc
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/csv"
@@ -157,7 +158,7 @@ func (b *Builder) ParseSTIX(r io.Reader, provider, file string) (Stats, error) {
 		if o.Name != "" {
 			name = file + ": " + o.Name
 		}
-		base := Indicator{Provider: provider, Name: name, Description: o.Description, FirstSeen: isoUTC(o.ValidFrom), LastSeen: isoUTC(o.ValidUntil), Modified: isoUTC(firstNonEmpty(o.Modified, o.Created)), Confidence: o.Confidence}
+		base := Indicator{Provider: provider, Name: name, Description: o.Description, FirstSeen: isoUTC(o.ValidFrom), LastSeen: isoUTC(o.ValidUntil), Modified: isoUTC(cmp.Or(o.Modified, o.Created)), Confidence: o.Confidence}
 		for _, m := range matches {
 			value := strings.ReplaceAll(m[2], `\'`, `'`)
 			ind := base
@@ -282,7 +283,7 @@ func (b *Builder) ParseFeodo(r io.Reader, modified string) (Stats, error) {
 		}
 	}
 	for _, e := range entries {
-		ind := Indicator{Provider: ProviderFeodo, Name: firstNonEmpty(e.Malware, "malware"), Reference: "https://feodotracker.abuse.ch/browse/host/" + e.IP + "/",
+		ind := Indicator{Provider: ProviderFeodo, Name: cmp.Or(e.Malware, "malware"), Reference: "https://feodotracker.abuse.ch/browse/host/" + e.IP + "/",
 			FirstSeen: isoUTC(e.FirstSeen), Modified: modified, Description: "botnet C2 server, status " + e.Status}
 		if e.LastOnline != "" {
 			ind.LastSeen = isoUTC(e.LastOnline)
@@ -327,7 +328,7 @@ func (b *Builder) ParseOTX(r io.Reader) (Stats, error) {
 					desc = strings.TrimSuffix(desc, ".") + ". " + s
 				}
 			}
-			ind := Indicator{Provider: ProviderOTX, Name: p.Name, Description: strings.TrimPrefix(desc, ". "), FirstSeen: isoUTC(in.Created), Modified: isoUTC(firstNonEmpty(p.Modified, p.Created))}
+			ind := Indicator{Provider: ProviderOTX, Name: p.Name, Description: strings.TrimPrefix(desc, ". "), FirstSeen: isoUTC(in.Created), Modified: isoUTC(cmp.Or(p.Modified, p.Created))}
 			switch in.Type {
 			case "IPv4", "IPv6":
 				ind.Reference = "https://otx.alienvault.com/indicator/ip/" + in.Indicator
@@ -387,15 +388,6 @@ func Write(w io.Writer, f File) error {
 
 // Open indexes a built file without a store round trip (tests, siem load).
 func Open(f File) *DB { return index(f) }
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
 
 // isoUTC normalises feed times ("2021-01-17 07:44:46", "2022-11-15",
 // RFC 3339 with any offset or fraction) to "2006-01-02T15:04:05Z"; text it

@@ -53,9 +53,12 @@ func (db *DB) Enrich(d map[string]any, ipFields, domainFields []string) {
 		return
 	}
 	var matches []*match
-	byKey := map[string]*match{}
+	var byKey map[string]*match // most documents match nothing: made on the first hit
 	hit := func(field, value string, inds []*Indicator) {
 		for _, ind := range inds {
+			if byKey == nil {
+				byKey = map[string]*match{}
+			}
 			k := value + "\x00" + ind.Provider + "\x00" + ind.Type + "\x00" + ind.Value
 			m := byKey[k]
 			if m == nil {
@@ -68,7 +71,7 @@ func (db *DB) Enrich(d map[string]any, ipFields, domainFields []string) {
 			}
 		}
 	}
-	for _, f := range fieldList(DefaultIPFields, ipFields) {
+	eachField(DefaultIPFields, ipFields, func(f string) {
 		for _, v := range values(d, f) {
 			a, err := netip.ParseAddr(v)
 			if err != nil || !Public(a) {
@@ -76,12 +79,12 @@ func (db *DB) Enrich(d map[string]any, ipFields, domainFields []string) {
 			}
 			hit(f, a.Unmap().String(), db.LookupIP(a))
 		}
-	}
-	for _, f := range fieldList(DefaultDomainFields, domainFields) {
+	})
+	eachField(DefaultDomainFields, domainFields, func(f string) {
 		for _, v := range values(d, f) {
 			hit(f, normalizeDomain(v), db.LookupDomain(v))
 		}
-	}
+	})
 	for _, f := range DefaultURLFields {
 		for _, v := range values(d, f) {
 			hit(f, v, db.LookupURL(v))
@@ -136,14 +139,17 @@ func (db *DB) Enrich(d map[string]any, ipFields, domainFields []string) {
 	doc.Set(d, "threat.matched", map[string]any{"providers": providers.list(), "types": types.list(), "indicators": indicators.list(), "names": names.list()})
 }
 
-func fieldList(defaults, extra []string) []string {
-	out := append([]string(nil), defaults...)
-	for _, f := range extra {
-		if !contains(out, f) {
-			out = append(out, f)
+// eachField calls fn with the default fields, then the log type's own
+// ones not among them (per document: no list is built).
+func eachField(defaults, extra []string, fn func(string)) {
+	for _, f := range defaults {
+		fn(f)
+	}
+	for i, f := range extra {
+		if !contains(defaults, f) && !contains(extra[:i], f) {
+			fn(f)
 		}
 	}
-	return out
 }
 
 // values reads a field holding a string or a list of strings.

@@ -10,6 +10,7 @@ package iocjob
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,13 +77,6 @@ func (c *Config) now() time.Time {
 	return time.Now()
 }
 
-func or(s, def string) string {
-	if s != "" {
-		return s
-	}
-	return def
-}
-
 // Source is one Map item: a feed to download.
 type Source struct {
 	Source string `json:"source"`
@@ -143,7 +137,7 @@ func (c *Config) Plan(ctx context.Context) (Plan, error) {
 }
 
 func (c *Config) otxPulseIDs(ctx context.Context, key string) ([]string, error) {
-	next := or(c.OTXURL, DefaultOTXURL) + "/api/v1/pulses/subscribed_pulse_ids?limit=1000"
+	next := cmp.Or(c.OTXURL, DefaultOTXURL) + "/api/v1/pulses/subscribed_pulse_ids?limit=1000"
 	var ids []string
 	for pages := 0; next != "" && pages < 100; pages++ {
 		body, _, err := c.get(ctx, next, key)
@@ -200,7 +194,7 @@ func (c *Config) Download(ctx context.Context, s Source) (Downloaded, error) {
 	}
 	switch s.Source {
 	case SourceTor:
-		body, _, err := c.get(ctx, or(c.TorURL, DefaultTorURL), "")
+		body, _, err := c.get(ctx, cmp.Or(c.TorURL, DefaultTorURL), "")
 		if err != nil {
 			return out, err
 		}
@@ -209,7 +203,7 @@ func (c *Config) Download(ctx context.Context, s Source) (Downloaded, error) {
 		}
 		return out, store(torKey, body)
 	case SourceFeodo:
-		body, hdr, err := c.get(ctx, or(c.FeodoURL, DefaultFeodoURL), "")
+		body, hdr, err := c.get(ctx, cmp.Or(c.FeodoURL, DefaultFeodoURL), "")
 		if err != nil {
 			return out, err
 		}
@@ -231,7 +225,7 @@ func (c *Config) Download(ctx context.Context, s Source) (Downloaded, error) {
 		}
 		var failed []string
 		for _, id := range s.IDs {
-			body, _, err := c.get(ctx, or(c.OTXURL, DefaultOTXURL)+"/api/v1/pulses/"+id, key)
+			body, _, err := c.get(ctx, cmp.Or(c.OTXURL, DefaultOTXURL)+"/api/v1/pulses/"+id, key)
 			if err != nil {
 				failed = append(failed, id)
 				continue

@@ -3,7 +3,6 @@ package ostemplate
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +11,8 @@ import (
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
+	"github.com/siemloader/siem/shared/logtypes/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // The generated requests are reviewed: testdata/plan.<service>.golden.json.
 func TestPlanGolden(t *testing.T) {
@@ -25,7 +23,7 @@ func TestPlanGolden(t *testing.T) {
 		}
 		got, _ := json.MarshalIndent(calls, "", "  ")
 		path := filepath.Join("testdata", "plan."+svc+".golden.json")
-		if *update {
+		if golden.Updating() {
 			os.MkdirAll("testdata", 0o755)
 			os.WriteFile(path, append(got, '\n'), 0o644)
 		}
@@ -89,23 +87,9 @@ func TestGoldenDocumentsFitTheMappings(t *testing.T) {
 	if err := Apply(context.Background(), c, calls); err != nil {
 		t.Fatal(err)
 	}
-	goldens, _ := filepath.Glob("../logtypes/*/testdata/*.golden.json")
-	var docs []bulk.Doc
-	for _, g := range goldens {
-		b, _ := os.ReadFile(g)
-		var res struct {
-			Documents []struct {
-				Index  string          `json:"_index"`
-				ID     string          `json:"_id"`
-				Source json.RawMessage `json:"_source"`
-			} `json:"documents"`
-		}
-		if err := json.Unmarshal(b, &res); err != nil {
-			t.Fatalf("%s: %v", g, err)
-		}
-		for _, d := range res.Documents {
-			docs = append(docs, bulk.Doc{Index: d.Index, ID: d.ID, Source: d.Source})
-		}
+	docs, files, err := golden.BulkDocs("../logtypes/*/testdata/*.golden.json")
+	if err != nil {
+		t.Fatal(err)
 	}
 	res, err := c.Index(context.Background(), docs)
 	if err != nil || res.Indexed != len(docs) {
@@ -114,7 +98,7 @@ func TestGoldenDocumentsFitTheMappings(t *testing.T) {
 	for _, r := range fake.refused {
 		t.Error(r)
 	}
-	t.Logf("%d documents from %d golden files checked against %d mapped fields", fake.docs, len(goldens), len(fake.mapped))
+	t.Logf("%d documents from %d golden files checked against %d mapped fields", fake.docs, files, len(fake.mapped))
 }
 
 // The fake refuses what OpenSearch would: the checks above can fail.

@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
+	"github.com/siemloader/siem/shared/logtypes/golden"
 	"github.com/siemloader/siem/shared/ostemplate"
 )
 
@@ -53,25 +53,13 @@ func TestEveryGoldenDocumentIndexes(t *testing.T) {
 	if err := ostemplate.Apply(ctx, c, calls); err != nil {
 		t.Fatal(err)
 	}
-	goldens, _ := filepath.Glob("../../shared/logtypes/*/testdata/*.golden.json")
-	var docs []bulk.Doc
+	docs, _, err := golden.BulkDocs("../../shared/logtypes/*/testdata/*.golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	indices := map[string]bool{}
-	for _, g := range goldens {
-		b, _ := os.ReadFile(g)
-		var res struct {
-			Documents []struct {
-				Index  string          `json:"_index"`
-				ID     string          `json:"_id"`
-				Source json.RawMessage `json:"_source"`
-			} `json:"documents"`
-		}
-		if err := json.Unmarshal(b, &res); err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range res.Documents {
-			docs = append(docs, bulk.Doc{Index: d.Index, ID: d.ID, Source: d.Source})
-			indices[d.Index] = true
-		}
+	for _, d := range docs {
+		indices[d.Index] = true
 	}
 	res, err := c.Index(ctx, docs)
 	if err != nil {

@@ -7,6 +7,7 @@ package download
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -104,7 +105,7 @@ func (c *Config) Run(ctx context.Context) (Result, error) {
 }
 
 func (c *Config) fetch(ctx context.Context, edition string, creds Credentials) ([]byte, error) {
-	u := strings.ReplaceAll(or(c.URL, DefaultURL), "{edition}", url.PathEscape(edition))
+	u := strings.ReplaceAll(cmp.Or(c.URL, DefaultURL), "{edition}", url.PathEscape(edition))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -164,11 +165,4 @@ func validate(edition string, db []byte) error {
 		return err
 	}
 	return g.Close()
-}
-
-func or(s, def string) string {
-	if s != "" {
-		return s
-	}
-	return def
 }

@@ -4,6 +4,7 @@
 package asff
 
 import (
+	"cmp"
 	"crypto/md5"
 	_ "embed"
 	"encoding/hex"
@@ -34,7 +35,7 @@ var threatType = regexp.MustCompile(`^([^/]+)(?:/([^/]+))?/(?:([^:/]+):)?([^/.!-
 // module, timestamp of new findings, doc id suffix, GuardDuty direction,
 // Inspector rule names, and users, hosts and addresses of the resources.
 func Transform(d map[string]any) error {
-	product := strings.ToLower(firstNonEmpty(doc.GetString(d, "ProductFields.aws/securityhub/ProductName"), doc.GetString(d, "ProductName")))
+	product := strings.ToLower(cmp.Or(doc.GetString(d, "ProductFields.aws/securityhub/ProductName"), doc.GetString(d, "ProductName")))
 	if product != "" {
 		doc.Set(d, "event.module", product)
 	}
@@ -118,7 +119,7 @@ func guardDutyDirection(d map[string]any) {
 	direction := "INBOUND"
 	switch doc.GetString(d, pf+"actionType") {
 	case "NETWORK_CONNECTION":
-		direction = firstNonEmpty(doc.GetString(d, pf+"networkConnectionAction/connectionDirection"), direction)
+		direction = cmp.Or(doc.GetString(d, pf+"networkConnectionAction/connectionDirection"), direction)
 	case "DNS_REQUEST":
 		direction = "OUTBOUND"
 	}
@@ -160,7 +161,7 @@ func resources(d map[string]any) {
 				principal := doc.GetString(res, "Details.AwsIamAccessKey.PrincipalId")
 				userID, _, _ = strings.Cut(principal, ":")
 			}
-			userName = firstNonEmpty(doc.GetString(res, "Details.AwsIamAccessKey.PrincipalName"), doc.GetString(res, "Details.AwsIamAccessKey.UserName"))
+			userName = cmp.Or(doc.GetString(res, "Details.AwsIamAccessKey.PrincipalName"), doc.GetString(res, "Details.AwsIamAccessKey.UserName"))
 		case "AwsEc2Volume":
 			if atts, ok := mustGet(res, "Details.AwsEc2Volume.Attachments").([]any); ok && len(atts) > 0 {
 				if a, ok := atts[0].(map[string]any); ok {
@@ -223,13 +224,4 @@ func stringList(v any) []string {
 		return []string{t}
 	}
 	return nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

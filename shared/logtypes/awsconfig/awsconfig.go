@@ -4,6 +4,7 @@
 package awsconfig
 
 import (
+	"cmp"
 	"crypto/md5"
 	_ "embed"
 	"encoding/hex"
@@ -37,8 +38,8 @@ func init() {
 // and reads hosts, users and addresses from it.
 func Transform(d map[string]any) error {
 	account, region := doc.GetString(d, "awsAccountId"), doc.GetString(d, "awsRegion")
-	resourceType := firstNonEmpty(doc.GetString(d, "resourceType"), doc.GetString(d, "newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier.resourceType"))
-	resourceID := firstNonEmpty(doc.GetString(d, "resourceId"), doc.GetString(d, "newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier.resourceId"))
+	resourceType := cmp.Or(doc.GetString(d, "resourceType"), doc.GetString(d, "newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier.resourceType"))
+	resourceID := cmp.Or(doc.GetString(d, "resourceId"), doc.GetString(d, "newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier.resourceId"))
 	// One document per resource state: the id is the resource's, the
 	// suffix the time of the state and which rule (if any) judged it.
 	id := md5.Sum([]byte(account + region + resourceType + resourceID))
@@ -305,13 +306,4 @@ func lastSegment(s string) string {
 		return s[i+1:]
 	}
 	return s
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -5,6 +5,7 @@ package cloudhsm
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"regexp"
@@ -114,8 +115,8 @@ func Transform(d map[string]any) error {
 	if n, ok := d["sequence_no"].(int64); ok {
 		seq = strconv.FormatInt(n, 10)
 	}
-	d["__cloudhsm_id"] = firstNonEmpty(hsm, "unknown-hsm") + "_" + seq + "_" + firstNonEmpty(doc.GetString(d, "timestamp_usec"), doc.GetString(d, "timestamp"))
-	op := firstNonEmpty(doc.GetString(d, "opcode"), doc.GetString(d, "opcode_v2"))
+	d["__cloudhsm_id"] = cmp.Or(hsm, "unknown-hsm") + "_" + seq + "_" + cmp.Or(doc.GetString(d, "timestamp_usec"), doc.GetString(d, "timestamp"))
+	op := cmp.Or(doc.GetString(d, "opcode"), doc.GetString(d, "opcode_v2"))
 	if op != "" {
 		doc.Set(d, "event.action", op)
 	}
@@ -127,8 +128,8 @@ func Transform(d map[string]any) error {
 		if doc.GetString(d, "target_user_name") != "" {
 			setUser(d, "user", doc.GetString(d, "user_name"), doc.GetString(d, "user_type"), "")
 		}
-		setUser(d, "user.target", firstNonEmpty(doc.GetString(d, "target_user_name"), doc.GetString(d, "user_name")),
-			firstNonEmpty(doc.GetString(d, "target_user_type"), doc.GetString(d, "user_type")), doc.GetString(d, "target_user_id"))
+		setUser(d, "user.target", cmp.Or(doc.GetString(d, "target_user_name"), doc.GetString(d, "user_name")),
+			cmp.Or(doc.GetString(d, "target_user_type"), doc.GetString(d, "user_type")), doc.GetString(d, "target_user_id"))
 		doc.Set(d, "event.category", []any{"iam"})
 	}
 	// The HSM answers every command it ran; a failed one has no return.
@@ -153,13 +154,4 @@ func setUser(d map[string]any, at, name, typ, id string) {
 	if id != "" {
 		doc.Set(d, at+".id", id)
 	}
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,12 +18,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/normalize"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
+
+// Updating reports -update, for other golden files a test binary writes.
+func Updating() bool { return *update }
 
 // Ingested is the fixed event.ingested time of golden documents.
 var Ingested = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -218,4 +223,29 @@ func CheckType(t *testing.T, typeName string) {
 		t.Errorf("sample_key %s is detected as %v, not %s", def.SampleKey, got, typeName)
 	}
 	Run(t, typeName, "testdata", func(string) string { return def.SampleKey })
+}
+
+// BulkDocs reads the documents of every golden file matching pattern as
+// the index step sends them (the sources as written), and how many files
+// held them.
+func BulkDocs(pattern string) ([]bulk.Doc, int, error) {
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, 0, err
+	}
+	var docs []bulk.Doc
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, 0, err
+		}
+		var res struct {
+			Documents []bulk.Doc `json:"documents"`
+		}
+		if err := json.Unmarshal(b, &res); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", f, err)
+		}
+		docs = append(docs, res.Documents...)
+	}
+	return docs, len(files), nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -28,8 +29,6 @@ func init() {
 
 // SecureIndex receives authentication events found in the system log.
 const SecureIndex = "log-linux-secure"
-
-var instanceID = regexp.MustCompile(`(?:^|[^0-9a-z])(i-(?:[0-9a-z]{17}|[0-9a-z]{8}))(?:[^0-9a-z]|$)`)
 
 // sshPatterns are tried in order; the first match names the action, user
 // and client (RE2 versions of the reference's sshd patterns).
@@ -57,11 +56,11 @@ var (
 // the secure index.
 func Transform(d map[string]any) error {
 	hostname := doc.GetString(d, "hostname")
-	if m := instanceID.FindStringSubmatch(doc.GetString(d, "@log_stream")); m != nil {
-		doc.Set(d, "cloud.instance.id", m[1])
-		hosts := []any{m[1]}
+	if id := ecs.EC2InstanceID(doc.GetString(d, "@log_stream")); id != "" {
+		doc.Set(d, "cloud.instance.id", id)
+		hosts := []any{id}
 		if hostname != "" {
-			hosts = []any{hostname, m[1]}
+			hosts = []any{hostname, id}
 		}
 		doc.Set(d, "related.hosts", hosts)
 	}

@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/logtype"
@@ -42,11 +41,6 @@ func Transform(d map[string]any) error {
 			doc.Set(d, "msk."+k, n)
 		}
 	}
-	for k, v := range d {
-		if name, ok := strings.CutPrefix(k, "msk_"); ok {
-			doc.Set(d, "msk."+name, v)
-			delete(d, k)
-		}
-	}
+	doc.MoveUnder(d, "msk_", "msk")
 	return nil
 }

@@ -63,21 +63,21 @@ func Transform(d map[string]any) error {
 	switch doc.GetString(d, "event.module") {
 	case "rds-postgresql":
 		postgres(d)
-		moveUnder(d, "postgresql_", "postgresql")
+		doc.MoveUnder(d, "postgresql_", "postgresql")
 	case "rds-mysql-audit":
 		mysqlAudit(d)
-		moveUnder(d, "mysql_", "mysql")
+		doc.MoveUnder(d, "mysql_", "mysql")
 	case "rds-mysql-error":
 		mysqlError(d)
-		moveUnder(d, "mysql_", "mysql")
+		doc.MoveUnder(d, "mysql_", "mysql")
 	case "rds-mysql-slowquery":
 		mysqlSlow(d)
-		moveUnder(d, "mysql_", "mysql")
+		doc.MoveUnder(d, "mysql_", "mysql")
 	default:
 		if q := doc.GetString(d, "mysql_query"); q != "" {
 			doc.Set(d, "rds.query", strings.TrimSpace(q))
 		}
-		moveUnder(d, "mysql_", "mysql")
+		doc.MoveUnder(d, "mysql_", "mysql")
 	}
 	return nil
 }
@@ -190,17 +190,6 @@ func mysqlSlow(d map[string]any) {
 	}
 	if stmt := strings.TrimSuffix(strings.TrimSpace(strings.Join(lines, "\n")), ";"); stmt != "" {
 		doc.Set(d, "rds.query", stmt)
-	}
-}
-
-// moveUnder moves the raw prefix_* fields to <box>.* (postgresql_pid ->
-// postgresql.pid), the engine's namespace.
-func moveUnder(d map[string]any, prefix, box string) {
-	for k, v := range d {
-		if name, ok := strings.CutPrefix(k, prefix); ok && name != "" {
-			doc.Set(d, box+"."+name, v)
-			delete(d, k)
-		}
 	}
 }
 

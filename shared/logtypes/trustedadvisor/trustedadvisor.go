@@ -35,8 +35,8 @@ func Transform(d map[string]any) error {
 			doc.Set(d, "event.kind", "alert")
 		}
 	}
-	columns := strings_(doc.Get(d, "check.metadata"))
-	values := strings_(doc.Get(d, "result.flaggedResource.metadata"))
+	columns := textList(d, "check.metadata")
+	values := textList(d, "result.flaggedResource.metadata")
 	if len(values) == 0 {
 		return nil
 	}
@@ -88,8 +88,10 @@ func Transform(d map[string]any) error {
 	return nil
 }
 
-// strings_ reads a list of strings (nulls as "").
-func strings_(v any, _ bool) []string {
+// textList reads the list of strings at path (nulls as "": positions
+// matter, values line up with the check's columns).
+func textList(d map[string]any, path string) []string {
+	v, _ := doc.Get(d, path)
 	l, _ := v.([]any)
 	out := make([]string, len(l))
 	for i, e := range l {

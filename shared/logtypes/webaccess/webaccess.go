@@ -16,10 +16,7 @@ import (
 	"github.com/siemloader/siem/shared/logtype"
 )
 
-var (
-	siteName   = regexp.MustCompile(`/web-site-name=([^/]*)/`)
-	instanceID = regexp.MustCompile(`(?:^|[^0-9a-z])(i-(?:[0-9a-z]{17}|[0-9a-z]{8}))(?:[^0-9a-z]|$)`)
-)
+var siteName = regexp.MustCompile(`/web-site-name=([^/]*)/`)
 
 func init() { logtype.RegisterTransform("web-access", Transform) }
 
@@ -28,9 +25,9 @@ func Transform(d map[string]any) error {
 	if m := siteName.FindStringSubmatch(doc.GetString(d, "@log_s3key")); m != nil && m[1] != "" {
 		doc.Set(d, "service.name", m[1])
 	}
-	if m := instanceID.FindStringSubmatch(doc.GetString(d, "@log_stream")); m != nil {
-		doc.Set(d, "cloud.instance.id", m[1])
-		doc.Set(d, "related.hosts", []any{m[1]})
+	if id := ecs.EC2InstanceID(doc.GetString(d, "@log_stream")); id != "" {
+		doc.Set(d, "cloud.instance.id", id)
+		doc.Set(d, "related.hosts", []any{id})
 	}
 	request(d)
 	if xff := doc.GetString(d, "xff"); xff != "" && xff != "-" {
@@ -42,14 +39,8 @@ func Transform(d map[string]any) error {
 			doc.Set(d, "http.request.header.x_forwarded_for", chain)
 		}
 	}
-	var ips []any
-	for _, k := range []string{"source.ip"} {
-		if ip := doc.GetString(d, k); ip != "" {
-			ips = append(ips, ip)
-		}
-	}
-	if len(ips) > 0 {
-		doc.Set(d, "related.ip", ips)
+	if ip := doc.GetString(d, "source.ip"); ip != "" {
+		doc.Set(d, "related.ip", []any{ip})
 	}
 	if u := doc.GetString(d, "user.name"); u != "" {
 		doc.Set(d, "related.user", []any{u})

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -193,8 +194,6 @@ func parse(raw []byte) (map[string]any, error) {
 	return root.fields, nil
 }
 
-var instanceID = regexp.MustCompile(`(?:^|[^0-9a-z]|_)(i-(?:[0-9a-z]{17}|[0-9a-z]{8}))(?:[^0-9a-z]|_|$)`)
-
 // Transform sets the action and outcome of the event id (reference
 // Appendix A), the channel, and the instance from the log stream.
 func Transform(d map[string]any) error {
@@ -208,9 +207,9 @@ func Transform(d map[string]any) error {
 	if ch := doc.GetString(d, "Event.System.Channel"); ch != "" {
 		doc.Set(d, "winlog.channel", ch)
 	}
-	if m := instanceID.FindStringSubmatch(doc.GetString(d, "@log_stream")); m != nil {
-		doc.Set(d, "cloud.instance.id", m[1])
-		doc.Set(d, "related.hosts", []any{m[1]})
+	if id := ecs.EC2InstanceID(doc.GetString(d, "@log_stream")); id != "" {
+		doc.Set(d, "cloud.instance.id", id)
+		doc.Set(d, "related.hosts", []any{id})
 	}
 	return nil
 }
