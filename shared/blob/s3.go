@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -13,8 +14,29 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// S3 is the Store backed by Amazon S3.
-type S3 struct{ Client *s3.Client }
+// S3 is the Store backed by Amazon S3. Buckets of other accounts (a
+// Control Tower log archive, a Security Lake) can be read with their own
+// client (an assumed role): Clients maps a bucket name or name prefix to it.
+type S3 struct {
+	Client  *s3.Client
+	Clients []BucketClient
+}
+
+// BucketClient is the client for buckets whose name is Bucket, or starts
+// with Bucket when it ends with "*".
+type BucketClient struct {
+	Bucket string
+	Client *s3.Client
+}
+
+func (s S3) client(bucket string) *s3.Client {
+	for _, c := range s.Clients {
+		if c.Bucket == bucket || (strings.HasSuffix(c.Bucket, "*") && strings.HasPrefix(bucket, strings.TrimSuffix(c.Bucket, "*"))) {
+			return c.Client
+		}
+	}
+	return s.Client
+}
 
 func notFound(err error) bool {
 	var nsk *types.NoSuchKey
@@ -34,7 +56,7 @@ func wrap(op, bucket, key string, err error) error {
 }
 
 func (s S3) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
-	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	out, err := s.client(bucket).GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 	if err != nil {
 		return nil, wrap("get", bucket, key, err)
 	}
@@ -42,7 +64,7 @@ func (s S3) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error) 
 }
 
 func (s S3) Head(ctx context.Context, bucket, key string) (Info, error) {
-	out, err := s.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
+	out, err := s.client(bucket).HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
 	if err != nil {
 		return Info{}, wrap("head", bucket, key, err)
 	}
@@ -50,7 +72,7 @@ func (s S3) Head(ctx context.Context, bucket, key string) (Info, error) {
 }
 
 func (s S3) Put(ctx context.Context, bucket, key string, body []byte) error {
-	_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(body)})
+	_, err := s.client(bucket).PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(body)})
 	if err != nil {
 		return wrap("put", bucket, key, err)
 	}
@@ -58,13 +80,15 @@ func (s S3) Put(ctx context.Context, bucket, key string, body []byte) error {
 }
 
 func (s S3) Delete(ctx context.Context, bucket, key string) error {
-	_, err := s.Client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &key})
-	return wrap("delete", bucket, key, err)
+	if _, err := s.client(bucket).DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &key}); err != nil {
+		return wrap("delete", bucket, key, err)
+	}
+	return nil
 }
 
 func (s S3) List(ctx context.Context, bucket, prefix string) ([]string, error) {
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(s.Client, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	p := s3.NewListObjectsV2Paginator(s.client(bucket), &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -75,4 +99,19 @@ func (s S3) List(ctx context.Context, bucket, prefix string) ([]string, error) {
 		}
 	}
 	return keys, nil
+}
+
+// GetRange reads n bytes at off (an HTTP range read).
+func (s S3) GetRange(ctx context.Context, bucket, key string, off, n int64) ([]byte, error) {
+	rng := fmt.Sprintf("bytes=%d-%d", off, off+n-1)
+	out, err := s.client(bucket).GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key, Range: &rng})
+	if err != nil {
+		return nil, wrap("get range", bucket, key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, wrap("get range", bucket, key, err)
+	}
+	return b, nil
 }

@@ -31,6 +31,9 @@ type Record struct {
 	// Skip, when set, says why this record is counted as skipped instead
 	// of loaded (a CloudWatch Logs control message).
 	Skip string
+	// Fields, when set, are the record's raw fields already decoded (a
+	// Parquet row); Decode returns them as they are.
+	Fields map[string]any
 }
 
 // Framer yields records until io.EOF. Any other error is a *FrameError: the
@@ -156,6 +159,9 @@ const ProblemKey = "__problem"
 
 // Decode turns one framed record into its raw fields.
 func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
+	if rec.Fields != nil {
+		return rec.Fields, nil
+	}
 	if def.ViaCWL {
 		return decodeCWL(def, rec)
 	}

@@ -32,7 +32,9 @@ type Definition struct {
 	// decoded by Pattern or by the Go decoder named in Decoder),
 	// "multiline" (as text, a record being the lines from one matching
 	// MultilineFirstLine to the next), "csv" (a header line naming the
-	// fields; Delimiter empty means whitespace).
+	// fields; Delimiter empty means whitespace), "parquet" (Apache Parquet
+	// rows, typed like JSON). Parquet content is read as Parquet whatever
+	// the format says: a text format's rows are given as its lines.
 	Format       string `yaml:"format"`
 	RecordsField string `yaml:"json_records"`
 	Pattern      string `yaml:"pattern"`
@@ -210,7 +212,7 @@ func (d *Definition) Validate() error {
 		return fail("min_columns", "must not be negative")
 	}
 	switch d.Format {
-	case "json", "csv", "cef":
+	case "json", "csv", "cef", "parquet":
 	case "fields":
 		if len(d.Columns) == 0 {
 			return fail("columns", "a fields log type needs its column names")

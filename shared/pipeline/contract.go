@@ -43,6 +43,10 @@ type Chunk struct {
 	// Records is the number of framed records in a staged chunk (0 when the
 	// chunk is the whole source and was not framed by split).
 	Records int `json:"records"`
+	// RowGroups, for a Parquet source cut by split, is the half-open range
+	// [first, end) of row groups this chunk reads from the source (with
+	// range reads: nothing is staged).
+	RowGroups *[2]int `json:"row_groups,omitempty"`
 }
 
 // Counts is the per-step accounting. The identity every step keeps is

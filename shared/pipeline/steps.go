@@ -22,6 +22,7 @@ import (
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/normalize"
+	"github.com/siemloader/siem/shared/parquet"
 )
 
 // Enricher adds fields to a normalized document (GeoIP, threat intel, user
@@ -167,7 +168,14 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 		return SplitOutput{}, storeError(err)
 	}
 	defer body.Close()
-	plain, err := format.Decompress(body)
+	head := bufio.NewReaderSize(body, 64<<10)
+	if magic, _ := head.Peek(4); parquet.IsParquet(magic) {
+		// Parquet is cut by row groups and nothing is staged: each chunk
+		// range-reads its own row groups from the source.
+		body.Close()
+		return s.splitParquet(ctx, out, whole, def, size, per)
+	}
+	plain, err := format.Decompress(head)
 	if err != nil {
 		return SplitOutput{}, fmt.Errorf("s3://%s/%s: %w", src.Bucket, src.Key, err)
 	}
@@ -214,6 +222,44 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	}
 	if err := flush(); err != nil {
 		return SplitOutput{}, err
+	}
+	manifest := ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("manifests", src, "manifest.json")}
+	b, _ := json.Marshal(chunks)
+	if err := s.cfg.Store.Put(ctx, manifest.Bucket, manifest.Key, b); err != nil {
+		return SplitOutput{}, storeError(err)
+	}
+	out.ChunkCount, out.Manifest = len(chunks), &manifest
+	return out, nil
+}
+
+// splitParquet plans chunks of whole row groups of about per rows each.
+// A file that cannot be opened is not an error here: it becomes one chunk,
+// and parse dead-letters it with the reason.
+func (s *Steps) splitParquet(ctx context.Context, out SplitOutput, whole *Chunk, def *logtype.Definition, size int64, per int) (SplitOutput, error) {
+	src := whole.Source
+	ra, err := blob.NewReaderAt(ctx, s.cfg.Store, src.Bucket, src.Key, size)
+	if err != nil {
+		return SplitOutput{}, storeError(err)
+	}
+	f, err := parquet.Open(ra, ra.Size())
+	if err != nil {
+		out.ChunkCount, out.Chunk = 1, whole
+		return out, nil
+	}
+	var chunks []Chunk
+	groups := f.RowGroups()
+	for first := 0; first < len(groups); {
+		end, rows := first, 0
+		for end < len(groups) && (end == first || rows+int(groups[end].Rows) <= per) {
+			rows += int(groups[end].Rows)
+			end++
+		}
+		chunks = append(chunks, Chunk{Source: src, LogType: def.Name, Data: src, Seq: len(chunks), Records: rows, RowGroups: &[2]int{first, end}})
+		first = end
+	}
+	if len(chunks) <= 1 {
+		out.ChunkCount, out.Chunk = 1, whole
+		return out, nil
 	}
 	manifest := ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("manifests", src, "manifest.json")}
 	b, _ := json.Marshal(chunks)
@@ -318,6 +364,9 @@ func reasonClass(r string) string {
 }
 
 func (s *Steps) openChunk(ctx context.Context, c Chunk, def *logtype.Definition) (format.Framer, func(), error) {
+	if c.RowGroups != nil {
+		return s.openRowGroups(ctx, c, def)
+	}
 	body, err := s.cfg.Store.Get(ctx, c.Data.Bucket, c.Data.Key)
 	if err != nil {
 		return nil, nil, storeError(err)
@@ -330,12 +379,33 @@ func (s *Steps) openChunk(ctx context.Context, c Chunk, def *logtype.Definition)
 		}
 		return cr, func() { body.Close() }, nil
 	}
-	plain, err := format.Decompress(body)
+	fr, err := format.OpenObject(def, body)
 	if err != nil {
 		body.Close()
 		return nil, nil, fmt.Errorf("s3://%s/%s: %w", c.Data.Bucket, c.Data.Key, err)
 	}
-	return format.NewFramer(def, plain), func() { body.Close() }, nil
+	return fr, func() { body.Close() }, nil
+}
+
+// openRowGroups frames a Parquet chunk's row groups with range reads.
+func (s *Steps) openRowGroups(ctx context.Context, c Chunk, def *logtype.Definition) (format.Framer, func(), error) {
+	info, err := s.cfg.Store.Head(ctx, c.Data.Bucket, c.Data.Key)
+	if err != nil {
+		return nil, nil, storeError(err)
+	}
+	ra, err := blob.NewReaderAt(ctx, s.cfg.Store, c.Data.Bucket, c.Data.Key, info.Size)
+	if err != nil {
+		return nil, nil, storeError(err)
+	}
+	f, err := parquet.Open(ra, ra.Size())
+	if err != nil {
+		return format.Failed(err), func() {}, nil
+	}
+	first, end := c.RowGroups[0], c.RowGroups[1]
+	if first < 0 || end > len(f.RowGroups()) || first >= end {
+		return format.Failed(fmt.Errorf("chunk names row groups %d-%d but the file has %d (was the object replaced?)", first, end, len(f.RowGroups()))), func() {}, nil
+	}
+	return format.NewParquetFramer(def, f, first, end), func() {}, nil
 }
 
 // Parse turns a chunk's records into ECS documents in staging.

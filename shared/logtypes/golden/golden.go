@@ -58,11 +58,10 @@ type DeadEntry struct {
 // parse step does, reading the object named key.
 func Process(def *logtype.Definition, key string, content io.Reader) (Result, error) {
 	var res Result
-	plain, err := format.Decompress(content)
+	fr, err := format.OpenObject(def, content)
 	if err != nil {
 		return res, err
 	}
-	fr := format.NewFramer(def, plain)
 	norm := normalize.New(def, normalize.Source{Bucket: "siem-logs-123456789012", Key: key}, Ingested)
 	res.RecordsIn, err = normalize.Records(def, fr, norm, &res)
 	if err != nil {

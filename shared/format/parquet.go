@@ -1,0 +1,180 @@
+package format
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/parquet"
+)
+
+// OpenObject frames a whole object as stored: gzip or plain, text, JSON or
+// Parquet (recognized by its magic bytes whatever the log type's format,
+// as VPC Flow Logs deliver either). A Parquet object is read into memory;
+// the split step reads big ones by row group instead (NewParquetFramer).
+func OpenObject(def *logtype.Definition, r io.Reader) (Framer, error) {
+	plain, err := Decompress(r)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(plain, 64<<10)
+	head, err := br.Peek(4)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if parquet.IsParquet(head) {
+		b, err := io.ReadAll(br)
+		if err != nil {
+			return nil, err
+		}
+		f, err := parquet.Open(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return Failed(err), nil
+		}
+		return NewParquetFramer(def, f, 0, len(f.RowGroups())), nil
+	}
+	if def.Format == "parquet" && !def.ViaCWL && !def.ViaFireLens {
+		return Failed(fmt.Errorf("not a Parquet file (starts with %q)", head)), nil
+	}
+	return NewFramer(def, br), nil
+}
+
+// Failed is a framer for content that cannot be framed at all: it yields
+// one FrameError (one dead letter saying why) and ends.
+func Failed(err error) Framer { return &failedFramer{err: err} }
+
+type failedFramer struct {
+	err  error
+	done bool
+}
+
+func (f *failedFramer) Next() (Record, error) {
+	if f.done {
+		return Record{}, io.EOF
+	}
+	f.done = true
+	return Record{}, &FrameError{Num: 1, Err: f.err}
+}
+
+// NewParquetFramer yields the rows of row groups [first, end) of f, one
+// record per row, numbered from 1 at the file's first row.
+//
+// A log type with a text format (a VPC flow log written as Parquet) gets
+// each row as the line its text delivery would have: values in column
+// order, "-" for nulls, with the column names as the header. Its documents
+// are then the same as for the text files, @id included. Other log types
+// get the row's typed values as fields and its JSON as the raw record.
+func NewParquetFramer(def *logtype.Definition, f parquet.File, first, end int) Framer {
+	p := &parquetFramer{def: def, f: f, group: first, end: end}
+	for _, g := range f.RowGroups()[:min(first, len(f.RowGroups()))] {
+		p.num += int(g.Rows)
+	}
+	if def.Format != "json" && def.Format != "parquet" {
+		p.columns = f.Columns()
+		p.header = strings.Join(p.columns, " ")
+	}
+	return p
+}
+
+type parquetFramer struct {
+	def        *logtype.Definition
+	f          parquet.File
+	group, end int
+	rows       []parquet.Row
+	num        int // rows framed so far, counted from the file's start
+	columns    []string
+	header     string
+	err        error
+}
+
+func (p *parquetFramer) Next() (Record, error) {
+	for len(p.rows) == 0 {
+		if p.err != nil || p.group >= p.end {
+			return Record{}, io.EOF
+		}
+		// One row group at a time: it is the unit the file is decoded in.
+		err := p.f.ReadRows(p.group, p.group+1, func(r parquet.Row) error {
+			p.rows = append(p.rows, r)
+			return nil
+		})
+		p.group++
+		if err != nil {
+			p.err = err
+			p.rows = nil
+			return Record{}, &FrameError{Num: p.num + 1, Err: err}
+		}
+	}
+	row := p.rows[0]
+	p.rows[0] = nil
+	p.rows = p.rows[1:]
+	p.num++
+	if p.columns != nil {
+		return p.textRecord(row), nil
+	}
+	m := row.Map()
+	raw, err := doc.AppendJSON(nil, m)
+	if err != nil {
+		return Record{}, &FrameError{Num: p.num, Err: fmt.Errorf("row cannot be written as JSON: %w", err)}
+	}
+	return Record{Num: p.num, Raw: raw, Fields: m}, nil
+}
+
+// textRecord renders a row as its text line. Values holding whitespace
+// cannot be split back, so such rows also carry their fields.
+func (p *parquetFramer) textRecord(row parquet.Row) Record {
+	vals := make([]string, len(p.columns))
+	i := 0
+	plain := true
+	for c, name := range p.columns {
+		v := "-"
+		if i < len(row) && row[i].Name == name {
+			v = textValue(row[i].Value)
+			i++
+		}
+		if v == "" || strings.ContainsAny(v, " \t\r\n") {
+			plain = false
+		}
+		vals[c] = v
+	}
+	rec := Record{Num: p.num, Raw: []byte(strings.Join(vals, " ")), Header: p.header}
+	if !plain {
+		rec.Fields = make(map[string]any, len(vals))
+		for c, name := range p.columns {
+			rec.Fields[fieldName(name)] = vals[c]
+		}
+	}
+	return rec
+}
+
+func textValue(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case bool:
+		if t {
+			return "true"
+		}
+		return "false"
+	case nil:
+		return "-"
+	}
+	if n, ok := v.(interface{ String() string }); ok {
+		return n.String()
+	}
+	b, err := doc.AppendJSON(nil, v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// IsFrameError reports whether err is a framing failure.
+func IsFrameError(err error) bool {
+	var fe *FrameError
+	return errors.As(err, &fe)
+}

@@ -1,0 +1,5 @@
+package parquet
+
+import "bytes"
+
+func bytesAt(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -1,0 +1,240 @@
+package parquet
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+
+	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/xitongsys/parquet-go/compress"
+	pq "github.com/xitongsys/parquet-go/parquet"
+)
+
+// maxPageValues bounds the values of one data page. Writers cut pages at
+// about 1 MiB or 20,000 rows; a page claiming more is corrupt, and
+// decoding it would allocate without bound.
+const maxPageValues = 1 << 24
+
+// checkChunk walks a column chunk's pages before the library decodes them
+// and refuses what would make it allocate or loop without bound: page
+// sizes beyond the chunk, value counts beyond the chunk or the row group,
+// and run-length runs longer than their page. The library trusts all of
+// these.
+func checkChunk(data []byte, md *pq.ColumnMetaData, rows int64, maxRL, maxDL int32) error {
+	if maxRL == 0 && md.NumValues != rows {
+		return fmt.Errorf("%d values for %d rows", md.NumValues, rows)
+	}
+	if md.NumValues < rows {
+		return fmt.Errorf("%d values for %d rows", md.NumValues, rows)
+	}
+	buf := thrift.NewTMemoryBuffer()
+	buf.Write(data)
+	var seen int64
+	for buf.Len() > 0 && seen < md.NumValues {
+		at := len(data) - buf.Len()
+		proto := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{MaxMessageSize: int32(buf.Len())})
+		h := pq.NewPageHeader()
+		if err := h.Read(context.Background(), proto); err != nil {
+			return fmt.Errorf("page header at chunk byte %d: %w", at, err)
+		}
+		cs := int(h.CompressedPageSize)
+		if cs < 0 || cs > buf.Len() || h.UncompressedPageSize < 0 {
+			return fmt.Errorf("page at chunk byte %d claims %d bytes; %d are left", at, cs, buf.Len())
+		}
+		page := buf.Next(cs)
+		switch h.Type {
+		case pq.PageType_DICTIONARY_PAGE:
+			if h.DictionaryPageHeader == nil {
+				return fmt.Errorf("dictionary page at chunk byte %d has no header", at)
+			}
+			n := h.DictionaryPageHeader.NumValues
+			if n < 0 || int64(n) > 8*int64(h.UncompressedPageSize)+8 {
+				return fmt.Errorf("dictionary page at chunk byte %d claims %d values in %d bytes", at, n, h.UncompressedPageSize)
+			}
+			if md.Type == pq.Type_BYTE_ARRAY {
+				raw, err := compress.Uncompress(page, md.Codec)
+				if err != nil {
+					return fmt.Errorf("dictionary page at chunk byte %d: %w", at, err)
+				}
+				if err := checkPlainBytes(bytes.NewReader(raw), int64(n)); err != nil {
+					return fmt.Errorf("dictionary page at chunk byte %d: %w", at, err)
+				}
+			}
+		case pq.PageType_DATA_PAGE:
+			dh := h.DataPageHeader
+			if dh == nil {
+				return fmt.Errorf("data page at chunk byte %d has no header", at)
+			}
+			nv := int64(dh.NumValues)
+			if err := checkCount(nv, seen, md.NumValues); err != nil {
+				return fmt.Errorf("data page at chunk byte %d: %w", at, err)
+			}
+			seen += nv
+			raw, err := compress.Uncompress(page, md.Codec)
+			if err != nil {
+				return fmt.Errorf("data page at chunk byte %d: %w", at, err)
+			}
+			r := bytes.NewReader(raw)
+			for _, max := range []int32{maxRL, maxDL} {
+				if max == 0 {
+					continue
+				}
+				if err := checkPrefixedHybrid(r, bitWidth(max), nv); err != nil {
+					return fmt.Errorf("data page at chunk byte %d levels: %w", at, err)
+				}
+			}
+			if err := checkValues(r, dh.Encoding, md.Type, nv); err != nil {
+				return fmt.Errorf("data page at chunk byte %d values: %w", at, err)
+			}
+		case pq.PageType_DATA_PAGE_V2:
+			dh := h.DataPageHeaderV2
+			if dh == nil {
+				return fmt.Errorf("data page at chunk byte %d has no header", at)
+			}
+			nv := int64(dh.NumValues)
+			if err := checkCount(nv, seen, md.NumValues); err != nil {
+				return fmt.Errorf("data page at chunk byte %d: %w", at, err)
+			}
+			seen += nv
+			rll, dll := int(dh.RepetitionLevelsByteLength), int(dh.DefinitionLevelsByteLength)
+			if rll < 0 || dll < 0 || rll+dll > cs {
+				return fmt.Errorf("data page at chunk byte %d: level lengths %d+%d exceed the page (%d)", at, rll, dll, cs)
+			}
+			if err := checkHybrid(page[:rll], bitWidth(maxRL), nv); err != nil {
+				return fmt.Errorf("data page at chunk byte %d repetition levels: %w", at, err)
+			}
+			if err := checkHybrid(page[rll:rll+dll], bitWidth(maxDL), nv); err != nil {
+				return fmt.Errorf("data page at chunk byte %d definition levels: %w", at, err)
+			}
+			raw := page[rll+dll:]
+			if dh.IsCompressed {
+				var err error
+				if raw, err = compress.Uncompress(raw, md.Codec); err != nil {
+					return fmt.Errorf("data page at chunk byte %d: %w", at, err)
+				}
+			}
+			if err := checkValues(bytes.NewReader(raw), dh.Encoding, md.Type, nv); err != nil {
+				return fmt.Errorf("data page at chunk byte %d values: %w", at, err)
+			}
+		default:
+			// Index pages and unknown pages are skipped by the library.
+		}
+	}
+	if seen < md.NumValues {
+		return fmt.Errorf("pages hold %d of the chunk's %d values", seen, md.NumValues)
+	}
+	return nil
+}
+
+func checkCount(nv, seen, total int64) error {
+	if nv < 0 || nv > maxPageValues || seen+nv > total {
+		return fmt.Errorf("claims %d values (%d of the chunk's %d already read)", nv, seen, total)
+	}
+	return nil
+}
+
+func bitWidth(max int32) int { return bits.Len32(uint32(max)) }
+
+// checkValues checks the run-length or delta headers of a page's values.
+func checkValues(r *bytes.Reader, enc pq.Encoding, typ pq.Type, nv int64) error {
+	switch enc {
+	case pq.Encoding_PLAIN_DICTIONARY, pq.Encoding_RLE_DICTIONARY:
+		if r.Len() == 0 {
+			return nil // all null
+		}
+		w, _ := r.ReadByte()
+		if w > 32 {
+			return fmt.Errorf("dictionary index width %d", w)
+		}
+		rest := make([]byte, r.Len())
+		r.Read(rest)
+		return checkHybrid(rest, int(w), nv)
+	case pq.Encoding_PLAIN:
+		if typ == pq.Type_BYTE_ARRAY {
+			return checkPlainBytes(r, nv)
+		}
+	case pq.Encoding_RLE:
+		if typ == pq.Type_BOOLEAN {
+			return checkPrefixedHybrid(r, 1, nv)
+		}
+	case pq.Encoding_DELTA_BINARY_PACKED, pq.Encoding_DELTA_LENGTH_BYTE_ARRAY, pq.Encoding_DELTA_BYTE_ARRAY:
+		block, err1 := binary.ReadUvarint(r)
+		mini, err2 := binary.ReadUvarint(r)
+		total, err3 := binary.ReadUvarint(r)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return fmt.Errorf("delta header: %w", err)
+		}
+		if mini == 0 || block == 0 || block%mini != 0 || block > 1<<20 || total > uint64(nv) {
+			return fmt.Errorf("delta header: block %d, miniblocks %d, %d values for a %d-value page", block, mini, total, nv)
+		}
+	}
+	return nil
+}
+
+// checkPlainBytes checks that up to n length-prefixed byte strings each
+// fit in what is left (the library allocates the claimed length first).
+func checkPlainBytes(r *bytes.Reader, n int64) error {
+	var l [4]byte
+	for i := int64(0); i < n && r.Len() > 0; i++ {
+		if _, err := r.Read(l[:]); err != nil {
+			return errors.New("value cut short")
+		}
+		size := int64(binary.LittleEndian.Uint32(l[:]))
+		if size > int64(r.Len()) {
+			return fmt.Errorf("value %d claims %d bytes; %d are left", i+1, size, r.Len())
+		}
+		r.Seek(size, 1)
+	}
+	return nil
+}
+
+// checkPrefixedHybrid checks a 4-byte-length-prefixed RLE/bit-packed run
+// sequence and moves r past it.
+func checkPrefixedHybrid(r *bytes.Reader, width int, nv int64) error {
+	var l [4]byte
+	if _, err := r.Read(l[:]); err != nil {
+		return errors.New("levels cut short")
+	}
+	n := int(binary.LittleEndian.Uint32(l[:]))
+	if n < 0 || n > r.Len() {
+		return fmt.Errorf("levels claim %d bytes; %d are left", n, r.Len())
+	}
+	b := make([]byte, n)
+	r.Read(b)
+	return checkHybrid(b, width, nv)
+}
+
+// checkHybrid refuses runs longer than the page's values (the library
+// allocates each run's length before reading it).
+func checkHybrid(b []byte, width int, nv int64) error {
+	r := bytes.NewReader(b)
+	var total int64
+	for r.Len() > 0 {
+		h, err := binary.ReadUvarint(r)
+		if err != nil {
+			return fmt.Errorf("run header: %w", err)
+		}
+		var n int64
+		if h&1 == 0 {
+			if h>>1 > uint64(nv) {
+				return fmt.Errorf("run of %d values in a %d-value page", h>>1, nv)
+			}
+			n = int64(h >> 1)
+			r.Seek(int64((width+7)/8), 1)
+		} else {
+			groups := h >> 1
+			if groups*8 > uint64(nv)+7 {
+				return fmt.Errorf("bit-packed run of %d values in a %d-value page", groups*8, nv)
+			}
+			n = int64(groups * 8)
+			r.Seek(int64(groups)*int64(width), 1)
+		}
+		if total += n; total > nv+7 {
+			return fmt.Errorf("runs hold more than the page's %d values", nv)
+		}
+	}
+	return nil
+}
