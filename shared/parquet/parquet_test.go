@@ -98,11 +98,11 @@ func TestSparkFile(t *testing.T) {
 	}
 	r := rows[0]
 	for path, want := range map[string]string{
-		"class_uid":              "3002",
-		"src_endpoint.ip":        "5.x.x.1",
-		"user.name":              "Bob",
-		"metadata.profiles":      "[host]",
-		"time":                   "1674709200000",
+		"class_uid":                          "3002",
+		"src_endpoint.ip":                    "5.x.x.1",
+		"user.name":                          "Bob",
+		"metadata.profiles":                  "[host]",
+		"time":                               "1674709200000",
 		"unmapped.New Logon.Linked Logon ID": "-",
 	} {
 		var v any = r

@@ -316,4 +316,3 @@ func (f *atFile) Create(string) (source.ParquetFile, error) {
 }
 func (f *atFile) Write([]byte) (int, error) { return 0, errors.New("read-only") }
 func (f *atFile) Close() error              { return nil }
-

@@ -78,9 +78,9 @@ type memFile struct{ buf bytes.Buffer }
 
 var _ source.ParquetFile = (*memFile)(nil)
 
-func (m *memFile) Write(p []byte) (int, error)                 { return m.buf.Write(p) }
-func (m *memFile) Read([]byte) (int, error)                    { return 0, errors.New("write-only") }
-func (m *memFile) Seek(int64, int) (int64, error)              { return 0, errors.New("write-only") }
-func (m *memFile) Close() error                                { return nil }
-func (m *memFile) Open(string) (source.ParquetFile, error)     { return nil, errors.New("write-only") }
-func (m *memFile) Create(string) (source.ParquetFile, error)   { return m, nil }
+func (m *memFile) Write(p []byte) (int, error)               { return m.buf.Write(p) }
+func (m *memFile) Read([]byte) (int, error)                  { return 0, errors.New("write-only") }
+func (m *memFile) Seek(int64, int) (int64, error)            { return 0, errors.New("write-only") }
+func (m *memFile) Close() error                              { return nil }
+func (m *memFile) Open(string) (source.ParquetFile, error)   { return nil, errors.New("write-only") }
+func (m *memFile) Create(string) (source.ParquetFile, error) { return m, nil }
