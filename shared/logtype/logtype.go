@@ -363,6 +363,26 @@ func RegisterYAML(src []byte) *Definition {
 	return &d
 }
 
+// RegisterYAMLVariant registers a built-in that is base with the settings
+// of over replacing base's (a log type that differs from another only in
+// where its objects are and how they are framed).
+func RegisterYAMLVariant(base, over []byte) *Definition {
+	var d Definition
+	if err := yaml.Unmarshal(base, &d); err != nil {
+		panic(fmt.Sprintf("logtype: built-in definition: %v", err))
+	}
+	if err := yaml.Unmarshal(over, &d); err != nil {
+		panic(fmt.Sprintf("logtype: built-in variant: %v", err))
+	}
+	if err := d.Validate(); err != nil {
+		panic(fmt.Sprintf("logtype: built-in definition: %v", err))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	builtins[d.Name] = &d
+	return &d
+}
+
 // Registry is an ordered, immutable set of definitions used for detection.
 type Registry struct {
 	defs   []*Definition

@@ -248,6 +248,17 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 			}
 		}
 	}
+	if v, ok := d["__timestamp"]; ok {
+		// A transform's better event time (an OCSF finding's last update):
+		// it moves @timestamp and the index date.
+		delete(d, "__timestamp")
+		if t, err := ParseTime(v, []string{"epoch", "iso8601"}, time.UTC); err == nil {
+			ts = t
+			d["@timestamp"] = FormatTime(ts)
+		} else {
+			problems = append(problems, fmt.Sprintf("transform %s: event time: %v", def.Transform, err))
+		}
+	}
 	for _, p := range def.JSONToText {
 		toText(d, p)
 	}

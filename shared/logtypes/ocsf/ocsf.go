@@ -1,6 +1,7 @@
-// Package ocsf registers the OCSF JSON log type: records already in the
-// Open Cybersecurity Schema Framework, indexed per category
-// (log-ocsf-<category>) with the ECS fields analysts search on.
+// Package ocsf registers the OCSF log types: records already in the Open
+// Cybersecurity Schema Framework, as JSON (ocsf-json) or as Amazon Security
+// Lake's Parquet (securitylake), indexed per category (log-ocsf-<category>)
+// with the ECS fields analysts search on.
 package ocsf
 
 import (
@@ -16,9 +17,13 @@ import (
 //go:embed logtype.yaml
 var definition []byte
 
+//go:embed securitylake.yaml
+var securityLake []byte
+
 func init() {
 	logtype.RegisterTransform("ocsf", Transform)
 	logtype.RegisterYAML(definition)
+	logtype.RegisterYAMLVariant(definition, securityLake)
 }
 
 // by category uid, when the record has no category_name.
@@ -59,6 +64,21 @@ func Transform(d map[string]any) error {
 	if suffix != "" {
 		d["__index_name"] = "log-ocsf-" + strings.Trim(suffix, "&")
 		d["@log_type"] = logType
+	}
+	if suffix == "findings" {
+		// A finding is dated by its last update, then its creation
+		// (reference sf_securitylake; OCSF 1.1 moved them to finding_info).
+	times:
+		for _, kind := range []string{"modified_time", "created_time"} {
+			for _, obj := range []string{"finding.", "finding_info."} {
+				for _, form := range []string{"", "_dt"} {
+					if v, ok := doc.Get(d, obj+kind+form); ok && doc.Present(v) {
+						d["__timestamp"] = v
+						break times
+					}
+				}
+			}
+		}
 	}
 	ecs.ShortenUserName(d)
 	return nil
