@@ -16,6 +16,7 @@ import (
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
+	"github.com/siemloader/siem/shared/parquet/parquettest"
 	"github.com/siemloader/siem/shared/pipeline"
 )
 
@@ -85,6 +86,44 @@ func vpcFlowLog(n int) string {
 	return b.String()
 }
 
+const vpcFlowParquetKey = "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2024/month=01/day=15/hour=00/123456789012_vpcflowlogs_us-east-1_fl-1234_20240115T0000Z_h.log.parquet"
+
+// vpcFlowParquet is vpcFlowLog(n) as Flow Logs' Parquet delivery, in row
+// groups of perGroup rows.
+func vpcFlowParquet(t *testing.T, n, perGroup int) []byte {
+	t.Helper()
+	ints := map[string]string{"version": "INT32", "srcport": "INT32", "dstport": "INT32", "protocol": "INT32", "packets": "INT64", "bytes": "INT64", "start": "INT64", "end": "INT64"}
+	names := strings.Fields(strings.ReplaceAll(vpcHeader, "-", "_"))
+	var cols []parquettest.Column
+	for _, name := range names {
+		tag := "type=BYTE_ARRAY, convertedtype=UTF8"
+		if ty, ok := ints[name]; ok {
+			tag = "type=" + ty
+		}
+		cols = append(cols, parquettest.Column{Name: name, Tag: tag})
+	}
+	var rows []string
+	for _, line := range strings.Split(strings.TrimSpace(vpcFlowLog(n)), "\n")[1:] {
+		row := map[string]any{}
+		for i, v := range strings.Fields(line) {
+			if _, ok := ints[names[i]]; ok {
+				var x int64
+				fmt.Sscan(v, &x)
+				row[names[i]] = x
+			} else {
+				row[names[i]] = v
+			}
+		}
+		b, _ := json.Marshal(row)
+		rows = append(rows, string(b))
+	}
+	b, err := parquettest.Write(parquettest.Schema(cols), rows, perGroup, parquettest.Gzip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // objectCreated is the EventBridge event S3 sends for a new object.
 func objectCreated(bucket, key string, size int) string {
 	ev := map[string]any{
@@ -123,6 +162,9 @@ type ingestCase struct {
 	failures map[string]int
 	states   []string
 	mapItems int64 // 0: no Map run expected
+	// rowGroups: chunks are row-group ranges of the source (Parquet), not
+	// staged copies.
+	rowGroups bool
 }
 
 func TestIngest(t *testing.T) {
@@ -177,6 +219,25 @@ func TestIngest(t *testing.T) {
 			},
 			states:   []string{"Split", "Route", "MapSettings", "ProcessChunks", "Summarize", "AnyChunkFailed", "Done"},
 			mapItems: 3,
+		},
+		{
+			// Six row groups of ten flows: split reads only the footer and
+			// plans three chunks of two groups; each child range-reads its
+			// groups from the source object.
+			name: "VPCFlowParquetRowGroups",
+			key:  vpcFlowParquetKey,
+			body: vpcFlowParquet(t, 60, 10),
+			cfg: func(c *pipeline.StepsConfig) {
+				c.ChunkRecords = 20
+				c.InlineMaxBytes = inlineMax
+			},
+			docs: 60,
+			invocations: map[string]int{
+				"split": 1, "parse": 3, "enrich": 3, "index": 4,
+			},
+			states:    []string{"Split", "Route", "MapSettings", "ProcessChunks", "Summarize", "AnyChunkFailed", "Done"},
+			mapItems:  3,
+			rowGroups: true,
 		},
 	}
 
@@ -286,14 +347,19 @@ func TestIngest(t *testing.T) {
 			if len(runs) == 1 && runs[0].MaxConcurrency != 4 {
 				t.Errorf("map run max concurrency %d, want 4 (${MapMaxConcurrency} through MapSettings)", runs[0].MaxConcurrency)
 			}
-			// Every chunk was parsed once, from staging, 20 records each.
+			// Every chunk was parsed once, 20 records each: from staging, or
+			// as row groups of the source.
 			var seqs []int
 			for _, inv := range s.Invocations("parse") {
 				var ch pipeline.Chunk
 				if err := json.Unmarshal(inv.Payload, &ch); err != nil {
 					t.Fatalf("parse payload %s: %v", inv.Payload, err)
 				}
-				if !ch.Staged || ch.Data.Bucket != stagingBucket || ch.Records != 20 || ch.Source.Key != tc.key {
+				if tc.rowGroups {
+					if ch.Staged || ch.RowGroups == nil || *ch.RowGroups != [2]int{2 * ch.Seq, 2*ch.Seq + 2} || ch.Data.Key != tc.key || ch.Records != 20 {
+						t.Errorf("parse payload %s: want row groups %d-%d of the source, 20 records", inv.Payload, 2*ch.Seq, 2*ch.Seq+2)
+					}
+				} else if !ch.Staged || ch.Data.Bucket != stagingBucket || ch.Records != 20 || ch.Source.Key != tc.key {
 					t.Errorf("parse payload %s: want a staged chunk of 20 records", inv.Payload)
 				}
 				seqs = append(seqs, ch.Seq)
