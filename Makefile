@@ -3,7 +3,7 @@
 GO        ?= go
 GOFLAGS   ?=
 ARCH      ?= arm64
-FUNCTIONS := split parse enrich index replay configure iocplan iocdownload ioccreatedb geoipdownload
+FUNCTIONS := split parse enrich index replay configure iocplan iocdownload ioccreatedb geoipdownload notifications
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
@@ -20,6 +20,7 @@ fn_IocPlanFunction     := iocplan
 fn_IocDownloadFunction := iocdownload
 fn_IocCreateDBFunction := ioccreatedb
 fn_GeoIPDownloadFunction := geoipdownload
+fn_NotificationsFunction := notifications
 
 .PHONY: all build test test-opensearch fuzz fuzz-long lint demo bench clean deps node_modules
 

@@ -18,8 +18,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
@@ -74,19 +76,20 @@ func envInt(name string, def int) (int, error) {
 //	OPENSEARCH_SECRET_ARN   Secrets Manager secret {"username","password"} for basic auth
 //	BULK_MAX_BYTES          bulk body cap (default 5 MiB, at most 10 MiB)
 //	GEO_BUCKET              bucket holding GeoLite2/GeoLite2-{City,ASN}.mmdb (enrich step)
+//	LOG_ARCHIVE_ROLE_ARN, LOG_ARCHIVE_BUCKETS, LOG_ARCHIVE_EXTERNAL_ID,
+//	SECURITY_LAKE_ROLE_ARN, SECURITY_LAKE_EXTERNAL_ID: see S3Store
 func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 	setupLogging(os.Getenv("LOG_LEVEL"))
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if ep := os.Getenv("AWS_ENDPOINT_URL_S3"); ep != "" {
-			o.UsePathStyle = true
-		}
-	})
+	store, err := S3Store(awsCfg)
+	if err != nil {
+		return nil, err
+	}
 	cfg := pipeline.StepsConfig{
-		Store:         blob.S3{Client: s3c},
+		Store:         store,
 		StagingBucket: os.Getenv("STAGING_BUCKET"),
 	}
 	reg, err := customLogTypes(ctx, cfg.Store, os.Getenv("LOGTYPES_CONFIG"))
@@ -219,6 +222,61 @@ func customLogTypes(ctx context.Context, store blob.Store, loc string) (*logtype
 		return nil, fmt.Errorf("LOGTYPES_CONFIG %s: %w", loc, err)
 	}
 	return reg, nil
+}
+
+// S3Store is the object store with the clients of other accounts' buckets:
+//
+//	LOG_ARCHIVE_ROLE_ARN     role in a Control Tower / organization log
+//	                         archive account that may read its buckets
+//	LOG_ARCHIVE_BUCKETS      those buckets, comma separated ("name*" for a prefix)
+//	LOG_ARCHIVE_EXTERNAL_ID  external id the role requires, if any
+//	SECURITY_LAKE_ROLE_ARN   a Security Lake subscriber's role; it reads the
+//	                         aws-security-data-lake-* buckets
+//	SECURITY_LAKE_EXTERNAL_ID  the subscriber's external id
+//
+// Roles are assumed on first use and refreshed before they expire; a role
+// that cannot be assumed fails the read with STS's reason.
+func S3Store(awsCfg aws.Config) (blob.S3, error) {
+	store := blob.S3{Client: s3Client(awsCfg)}
+	if arn := os.Getenv("LOG_ARCHIVE_ROLE_ARN"); arn != "" {
+		buckets := splitList(os.Getenv("LOG_ARCHIVE_BUCKETS"))
+		if len(buckets) == 0 {
+			return store, fmt.Errorf("LOG_ARCHIVE_ROLE_ARN is set but LOG_ARCHIVE_BUCKETS names no bucket")
+		}
+		c := s3Client(assumed(awsCfg, arn, os.Getenv("LOG_ARCHIVE_EXTERNAL_ID")))
+		for _, b := range buckets {
+			store.Clients = append(store.Clients, blob.BucketClient{Bucket: b, Client: c})
+		}
+	}
+	if arn := os.Getenv("SECURITY_LAKE_ROLE_ARN"); arn != "" {
+		c := s3Client(assumed(awsCfg, arn, os.Getenv("SECURITY_LAKE_EXTERNAL_ID")))
+		store.Clients = append(store.Clients, blob.BucketClient{Bucket: "aws-security-data-lake-*", Client: c})
+	}
+	return store, nil
+}
+
+// assumed is awsCfg with the credentials of role arn.
+func assumed(awsCfg aws.Config, arn, externalID string) aws.Config {
+	c := awsCfg.Copy()
+	p := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), arn, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = "siem-loader"
+		o.Duration = time.Hour
+		if externalID != "" {
+			o.ExternalID = aws.String(externalID)
+		}
+	})
+	c.Credentials = aws.NewCredentialsCache(p)
+	return c
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // s3Client is the S3 client every function uses; an endpoint override

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/siemloader/siem/shared/bulk"
-	"github.com/siemloader/siem/shared/pipeline"
 	"github.com/siemloader/siem/shared/parquet/parquettest"
+	"github.com/siemloader/siem/shared/pipeline"
 )
 
 const vpcParquetKey = "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2024/month=01/day=15/hour=00/123456789012_vpcflowlogs_us-east-1_fl-1234_20240115T0000Z_h.log.parquet"

@@ -9,7 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/siemloader/siem/shared/iocjob"
+	"github.com/siemloader/siem/shared/notify"
 	"github.com/siemloader/siem/shared/pipeline"
 )
 
@@ -115,6 +118,11 @@ func TestEvents(t *testing.T) {
 					err2 = fmt.Errorf("docs names no object")
 				}
 			}
+		case strings.HasPrefix(name, "notifications-"):
+			var v events.SQSEvent
+			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
+				err2 = checkNotifications(v)
+			}
 		case strings.HasPrefix(name, "iocdownload-"):
 			var v iocjob.Source
 			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil && v.Source == "" {
@@ -172,6 +180,33 @@ func checkS3Event(b []byte) error {
 	}
 	if info, err := os.Stat(filepath.Join(root, "testdata", "demo", filepath.FromSlash(ev.Detail.Object.Key))); err == nil && info.Size() != *ev.Detail.Object.Size {
 		return fmt.Errorf("size %d, but testdata/demo/%s has %d bytes", *ev.Detail.Object.Size, ev.Detail.Object.Key, info.Size())
+	}
+	return nil
+}
+
+// checkNotifications: every message announces objects the split step can
+// read (the function turns each into the log bucket's event shape).
+func checkNotifications(ev events.SQSEvent) error {
+	if len(ev.Records) == 0 {
+		return fmt.Errorf("no messages")
+	}
+	for _, m := range ev.Records {
+		objs, err := notify.Parse(m.Body)
+		if err != nil {
+			return fmt.Errorf("message %s: %w", m.MessageId, err)
+		}
+		if len(objs) == 0 {
+			return fmt.Errorf("message %s announces no object", m.MessageId)
+		}
+		for _, o := range objs {
+			var in pipeline.SplitInput
+			if err := json.Unmarshal([]byte(notify.Input(o)), &in); err != nil {
+				return err
+			}
+			if _, err := in.Source(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -31,8 +31,8 @@ func TestSecurityLakeKeys(t *testing.T) {
 	for key, want := range map[string]string{
 		"aws/VPC_FLOW/2.0/region=eu-west-1/accountId=210987654321/eventDay=20240101/0a1b2c3d4e5f60718293a4b5c6d7e8f9.gz.parquet": "securitylake",
 		"ext/my-edr/1.0/region=us-east-1/accountId=123456789012/eventDay=20240101/part-0001.parquet":                             "securitylake",
-		"aws/ROUTE53/1.0/region=us-east-1/accountId=123456789012/eventHour=2024010112/x.gz.parquet":                             "securitylake",
-		"ocsf-json/123456789012/2024/03/05/records.json.gz":                                                                     "ocsf-json",
+		"aws/ROUTE53/1.0/region=us-east-1/accountId=123456789012/eventHour=2024010112/x.gz.parquet":                              "securitylake",
+		"ocsf-json/123456789012/2024/03/05/records.json.gz":                                                                      "ocsf-json",
 	} {
 		got := reg.Detect(key)
 		if key == "aws/ROUTE53/1.0/region=us-east-1/accountId=123456789012/eventHour=2024010112/x.gz.parquet" {

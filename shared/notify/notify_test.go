@@ -1,0 +1,114 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/siemloader/siem/shared/notify"
+	"github.com/siemloader/siem/shared/pipeline"
+)
+
+// An S3 event notification as a log archive bucket sends it to SQS (shape
+// from the S3 user guide, "Event message structure"); the key is
+// URL-encoded.
+const s3Notification = `{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2024-01-15T00:05:00.000Z","eventName":"ObjectCreated:Put",
+"userIdentity":{"principalId":"AWS:AROAEXAMPLE:regionalDeliverySession"},"requestParameters":{"sourceIPAddress":"10.0.0.1"},"responseElements":{"x-amz-request-id":"C3D13FE58DE4C810","x-amz-id-2":"FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
+"s3":{"s3SchemaVersion":"1.0","configurationId":"siem","bucket":{"name":"aws-controltower-logs-111122223333-us-east-1","ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"arn":"arn:aws:s3:::aws-controltower-logs-111122223333-us-east-1"},
+"object":{"key":"o-abc123def4/AWSLogs/o-abc123def4/222233334444/CloudTrail/us-east-1/2024/01/15/222233334444_CloudTrail_us-east-1_20240115T0005Z_AbCd.json.gz","size":1305,"eTag":"d41d8cd98f00b204e9800998ecf8427e","sequencer":"0055AED6DCD90281E5"}}},
+{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"gone","sequencer":"01"}}}]}`
+
+// A Security Lake subscriber's queue delivers EventBridge Object Created
+// events.
+const securityLakeEvent = `{"version":"0","id":"c5f1a1b2-1111-2222-3333-444455556666","detail-type":"Object Created","source":"aws.s3","account":"999988887777","time":"2024-03-05T10:00:00Z","region":"us-east-1",
+"resources":["arn:aws:s3:::aws-security-data-lake-us-east-1-abcdefghijklmnopqrstuvwxyz1234"],
+"detail":{"version":"0","bucket":{"name":"aws-security-data-lake-us-east-1-abcdefghijklmnopqrstuvwxyz1234"},"object":{"key":"aws/CLOUD_TRAIL_MGMT/2.0/region%3Dus-east-1/accountId%3D123456789012/eventDay%3D20240305/3ab4c5d6e7f8091a2b3c4d5e6f708192.gz.parquet","size":48213,"etag":"b1946ac92492d2347c6235b4d2611184","sequencer":"00617F08299329D189"},"request-id":"N4N7GDK58NMKJ12R","requester":"securitylake.amazonaws.com","reason":"PutObject"}}`
+
+func TestParse(t *testing.T) {
+	snsWrapped, _ := json.Marshal(map[string]string{"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:us-east-1:111122223333:logs", "Message": s3Notification})
+	size := int64(1305)
+	ct := notify.Object{Bucket: "aws-controltower-logs-111122223333-us-east-1", Key: "o-abc123def4/AWSLogs/o-abc123def4/222233334444/CloudTrail/us-east-1/2024/01/15/222233334444_CloudTrail_us-east-1_20240115T0005Z_AbCd.json.gz", Size: &size, Version: "0055AED6DCD90281E5"}
+	slSize := int64(48213)
+	sl := notify.Object{Bucket: "aws-security-data-lake-us-east-1-abcdefghijklmnopqrstuvwxyz1234", Key: "aws/CLOUD_TRAIL_MGMT/2.0/region%3Dus-east-1/accountId%3D123456789012/eventDay%3D20240305/3ab4c5d6e7f8091a2b3c4d5e6f708192.gz.parquet", Size: &slSize, Version: "00617F08299329D189"}
+	for name, tc := range map[string]struct {
+		body string
+		want []notify.Object
+		err  bool
+	}{
+		"S3 notification (deletions ignored)": {body: s3Notification, want: []notify.Object{ct}},
+		"SNS-wrapped S3 notification":         {body: string(snsWrapped), want: []notify.Object{ct}},
+		"Security Lake EventBridge event":     {body: securityLakeEvent, want: []notify.Object{sl}},
+		"S3 test event":                       {body: `{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2024-01-15T00:00:00.000Z","Bucket":"b","RequestId":"r","HostId":"h"}`},
+		"not JSON":                            {body: `hello`, err: true},
+		"unknown JSON":                        {body: `{"detail-type":"Scheduled Event"}`, err: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := notify.Parse(tc.body)
+			if (err != nil) != tc.err {
+				t.Fatalf("error %v, want error: %v", err, tc.err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("objects %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// The execution input is what split reads, and the key is decoded once.
+func TestInputIsWhatSplitReads(t *testing.T) {
+	objs, err := notify.Parse(securityLakeEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in pipeline.SplitInput
+	if err := json.Unmarshal([]byte(notify.Input(objs[0])), &in); err != nil {
+		t.Fatal(err)
+	}
+	src, err := in.Source()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Key != "aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/accountId=123456789012/eventDay=20240305/3ab4c5d6e7f8091a2b3c4d5e6f708192.gz.parquet" || in.Detail.Object.Size == nil || *in.Detail.Object.Size != 48213 {
+		t.Errorf("split reads %+v (size %v)", src, in.Detail.Object.Size)
+	}
+}
+
+type starter struct {
+	names []string
+	fail  bool
+}
+
+func (s *starter) Start(_ context.Context, name, input string) error {
+	if s.fail {
+		return errors.New("ThrottlingException: rate exceeded")
+	}
+	s.names = append(s.names, name)
+	return nil
+}
+
+// Every object starts one execution, named the same when the same write is
+// announced twice; messages that fail are reported for redelivery.
+func TestHandle(t *testing.T) {
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "1", Body: s3Notification},
+		{MessageId: "2", Body: s3Notification}, // at-least-once delivery
+		{MessageId: "3", Body: securityLakeEvent},
+		{MessageId: "4", Body: "garbage"},
+	}}
+	st := &starter{}
+	resp := notify.Handle(context.Background(), st, ev)
+	if len(st.names) != 3 || st.names[0] != st.names[1] || st.names[0] == st.names[2] {
+		t.Errorf("execution names %v: want the duplicate named alike, the other apart", st.names)
+	}
+	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "4" {
+		t.Errorf("failures %+v, want message 4", resp.BatchItemFailures)
+	}
+	resp = notify.Handle(context.Background(), &starter{fail: true}, ev)
+	if len(resp.BatchItemFailures) != 4 {
+		t.Errorf("throttled: failures %+v, want all 4 messages redelivered", resp.BatchItemFailures)
+	}
+}
