@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"encoding/json"
+	"github.com/siemloader/siem/shared/doc"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,31 @@ func TestEpochFractionKeepsMilliseconds(t *testing.T) {
 		got, err := ParseTime(in, []string{"epoch"}, time.UTC)
 		if err != nil || FormatTime(got) != want {
 			t.Errorf("%s: %s %v, want %s", in, FormatTime(got), err, want)
+		}
+	}
+}
+
+// The account and region come from the key when the record has none: the
+// log bucket's AWSLogs/<account>/ layout, an organization trail in a
+// Control Tower log archive (o-<org>/AWSLogs/o-<org>/<account>/), Security
+// Lake's and Flow Logs' Hive-style partitions.
+func TestAccountAndRegionFromKey(t *testing.T) {
+	def := &logtype.Definition{Name: "k", KeyPattern: "x", Format: "json", Index: logtype.IndexSpec{Name: "log-k"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string][2]string{
+		"AWSLogs/123456789012/CloudTrail/eu-west-1/2024/01/15/x.json.gz":                                                       {"123456789012", "eu-west-1"},
+		"o-abc123def4/AWSLogs/o-abc123def4/222233334444/CloudTrail/us-east-2/2024/01/15/x.json.gz":                             {"222233334444", "us-east-2"},
+		"aws/CLOUD_TRAIL_MGMT/2.0/region=ap-northeast-1/accountId=333344445555/eventDay=20240305/x.gz.parquet":                 {"333344445555", "ap-northeast-1"},
+		"AWSLogs/aws-account-id=444455556666/aws-service=vpcflowlogs/aws-region=sa-east-1/year=2024/month=01/day=15/x.parquet": {"444455556666", "sa-east-1"},
+	} {
+		o, err := New(def, Source{Bucket: "b", Key: key}, time.Now()).Normalize([]byte("{}"), map[string]any{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acct, region := doc.GetString(o.Doc, "cloud.account.id"), doc.GetString(o.Doc, "cloud.region"); acct != want[0] || region != want[1] {
+			t.Errorf("%s: account %q region %q, want %v", key, acct, region, want)
 		}
 	}
 }

@@ -659,7 +659,17 @@ func (m *StateMachine) Run(name string, input any) *Execution {
 	if err != nil {
 		s.t.Fatalf("start execution %s of %s: %v (moto 5.2.1 needs Reset before every execution but the first)", name, m.Name, err)
 	}
-	e := &Execution{ARN: aws.ToString(start.ExecutionArn), Name: name}
+	return m.Wait(aws.ToString(start.ExecutionArn))
+}
+
+// Wait waits until the execution arn (started by Run or by code under
+// test) is no longer RUNNING and returns it with its history.
+func (m *StateMachine) Wait(arn string) *Execution {
+	s := m.s
+	s.t.Helper()
+	ctx := s.ctx()
+	name := arn[strings.LastIndex(arn, ":")+1:]
+	e := &Execution{ARN: arn, Name: name}
 	deadline := time.Now().Add(RunTimeout)
 	for {
 		d, err := s.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(e.ARN)})

@@ -1,0 +1,86 @@
+package moto
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/notify"
+	"github.com/siemloader/siem/shared/pipeline"
+)
+
+// A log archive's S3 notification, delivered twice on its SQS queue (SQS
+// is at-least-once) with an S3 test event, starts one ingest execution on
+// moto, which loads the object from the archive bucket.
+func TestNotificationsStartIngest(t *testing.T) {
+	srv := Start(t, nil)
+	s := srv.For(t)
+	s.Reset()
+	const archive = "aws-controltower-logs-111122223333-us-east-1"
+	const key = "o-abc123def4/AWSLogs/o-abc123def4/222233334444/CloudTrail/us-east-1/2024/01/15/222233334444_CloudTrail_us-east-1_20240115T0005Z_AbCdEfGh.json.gz"
+	body := gzipped(cloudTrailLog())
+	s.CreateBucket(archive, stagingBucket)
+	s.PutObject(archive, key, body)
+	sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
+
+	sink := bulk.NewMemorySink()
+	steps, err := pipeline.NewSteps(pipeline.StepsConfig{
+		Store:         blob.S3{Client: s.S3},
+		StagingBucket: stagingBucket,
+		Indexer:       sink,
+		Now:           func() time.Time { return time.Date(2024, 1, 15, 1, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range stepFunctions {
+		s.Handle(fn, func(ctx context.Context, payload []byte) ([]byte, error) {
+			return steps.Invoke(ctx, fn, payload)
+		})
+	}
+
+	notification, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{
+		"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventName": "ObjectCreated:Put",
+		"s3": map[string]any{"bucket": map[string]any{"name": archive}, "object": map[string]any{"key": key, "size": len(body), "sequencer": "0055AED6DCD90281E5"}},
+	}}})
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "a", Body: string(notification), EventSource: "aws:sqs"},
+		{MessageId: "b", Body: string(notification), EventSource: "aws:sqs"},
+		{MessageId: "c", Body: `{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"` + archive + `"}`, EventSource: "aws:sqs"},
+	}}
+	resp := notify.Handle(t.Context(), notify.SFN{Client: s.SFN, StateMachineArn: sm.ARN}, ev)
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failed messages %+v", resp.BatchItemFailures)
+	}
+	list, err := s.SFN.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm.ARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Executions) != 1 {
+		t.Fatalf("%d executions, want 1 for a notification delivered twice", len(list.Executions))
+	}
+	e := sm.Wait(aws.ToString(list.Executions[0].ExecutionArn))
+	if !e.Succeeded() {
+		t.Fatalf("execution %s: %s %s", e.Status, e.Error, truncate(e.Cause, 1000))
+	}
+	if !strings.HasPrefix(e.Name, "obj-") {
+		t.Errorf("execution name %s", e.Name)
+	}
+	docs := sink.Docs()
+	if len(docs) != 3 {
+		t.Fatalf("%d documents, want 3", len(docs))
+	}
+	var src map[string]any
+	json.Unmarshal(docs[0].Source, &src)
+	if src["@log_s3bucket"] != archive || src["@log_s3key"] != key || src["@log_type"] != "cloudtrail" {
+		t.Errorf("document names %v %v %v", src["@log_s3bucket"], src["@log_s3key"], src["@log_type"])
+	}
+}
