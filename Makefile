@@ -62,16 +62,20 @@ FUZZ_TARGETS := FuzzDecode:./shared/logtypes/alb FuzzCloudTrail:./shared/logtype
 	FuzzVPCFlow:./shared/logtypes/vpcflow FuzzS3AccessLog:./shared/logtypes/s3accesslog \
 	FuzzCWL:./shared/logtypes/clientvpn FuzzCEF:./shared/logtypes/deepsecurity FuzzSecurityHub:./shared/logtypes/asff FuzzSyslog:./shared/logtypes/linux FuzzApacheAccess:./shared/logtypes/apache FuzzNginxError:./shared/logtypes/nginx FuzzPostgreSQL:./shared/logtypes/rds FuzzCloudHSM:./shared/logtypes/cloudhsm FuzzWinEvtXML:./shared/logtypes/windows \
 	FuzzDecodeMatchesEncodingJSON:./shared/doc FuzzAppendJSONMatchesEncodingJSON:./shared/doc
+# Parquet inputs cost milliseconds each (a whole file per input): fewer runs.
+FUZZ_SLOW_TARGETS := FuzzParquet:./shared/parquet FuzzParquetRecords:./shared/format
+FUZZTIME_SLOW ?= 5000x
 fuzz:
 	@set -e; cache=$$(mktemp -d); trap 'rm -rf $$cache' EXIT; \
-	for t in $(FUZZ_TARGETS); do \
-		name=$${t%%:*}; pkg=$${t#*:}; \
-		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMIN) $$pkg -args -test.fuzzcachedir=$$cache; \
+	for t in $(FUZZ_TARGETS) $(addsuffix :slow,$(FUZZ_SLOW_TARGETS)); do \
+		name=$${t%%:*}; pkg=$${t#*:}; time=$(FUZZTIME); \
+		case $$pkg in *:slow) pkg=$${pkg%:slow}; time=$(FUZZTIME_SLOW);; esac; \
+		echo "fuzz $$name ($$pkg) for $$time"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$$time -fuzzminimizetime=$(FUZZMIN) $$pkg -args -test.fuzzcachedir=$$cache; \
 	done
 
 fuzz-long:
-	$(MAKE) fuzz FUZZTIME=10m FUZZMIN=60s
+	$(MAKE) fuzz FUZZTIME=10m FUZZTIME_SLOW=10m FUZZMIN=60s
 
 ## lint: template (cfn-lint), state machines as deployed (asl-validator on
 ## the substituted definitions), placeholders, events, Go.

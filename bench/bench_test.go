@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/normalize"
+	"github.com/siemloader/siem/shared/parquet/parquettest"
 	"github.com/siemloader/siem/shared/pipeline"
 	"github.com/siemloader/siem/shared/useragent"
 )
@@ -37,7 +39,10 @@ func (c *counter) Skip(int, string) error                                 { retu
 // parseAll runs the parse step's per-record work over content and returns
 // the number of records and documents.
 func parseAll(tb testing.TB, def *logtype.Definition, key string, content []byte) (records, docs int) {
-	fr := format.NewFramer(def, bytes.NewReader(content))
+	fr, err := format.OpenObject(def, bytes.NewReader(content))
+	if err != nil {
+		tb.Fatal(err)
+	}
 	norm := normalize.New(def, normalize.Source{Bucket: "b", Key: key}, time.Now())
 	var c counter
 	n, err := normalize.Records(def, fr, norm, &c)
@@ -301,4 +306,97 @@ func BenchmarkParseWinEvtXML(b *testing.B) {
 		buf.Write(raw)
 	}
 	run(b, "fsx-win", "AWSLogs/123456789012/FSx/aws-fsx-audit/us-east-1/2024/03/04/x", buf.Bytes())
+}
+
+// BenchmarkParseVPCFlowParquet is BenchmarkParseVPCFlow's flows as Flow
+// Logs' Parquet delivery (typed columns, SNAPPY, 10,000-row groups).
+func BenchmarkParseVPCFlowParquet(b *testing.B) {
+	text := repeatLines(b, 4<<20, vpcHeader, "../shared/logtypes/vpcflow/testdata/panther_*.log")
+	ints := map[string]string{"version": "INT32", "srcport": "INT32", "dstport": "INT32", "protocol": "INT32", "packets": "INT64", "bytes": "INT64", "start": "INT64", "end": "INT64"}
+	lines := strings.Split(strings.TrimSpace(string(text)), "\n")
+	names := strings.Fields(strings.ReplaceAll(lines[0], "-", "_"))
+	var cols []parquettest.Column
+	for _, n := range names {
+		tag := "type=BYTE_ARRAY, convertedtype=UTF8"
+		if ty, ok := ints[n]; ok {
+			tag = "type=" + ty
+		}
+		cols = append(cols, parquettest.Column{Name: n, Tag: tag})
+	}
+	var rows []string
+	for _, l := range lines[1:] {
+		row := map[string]any{}
+		for i, v := range strings.Fields(l) {
+			if i >= len(names) || v == "-" {
+				continue
+			}
+			if _, ok := ints[names[i]]; ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				row[names[i]] = n
+			} else {
+				row[names[i]] = v
+			}
+		}
+		j, _ := json.Marshal(row)
+		rows = append(rows, string(j))
+	}
+	pq, err := parquettest.Write(parquettest.Schema(cols), rows, 10000, parquettest.Snappy)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run(b, "vpcflowlogs", "AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/15/x.log.parquet", pq)
+}
+
+// ocsfSchema is an OCSF Network Activity record's common columns, nested
+// as Security Lake writes them.
+const ocsfSchema = `{"Tag":"name=schema","Fields":[
+ {"Tag":"name=class_uid, type=INT32, repetitiontype=OPTIONAL"},
+ {"Tag":"name=category_uid, type=INT32, repetitiontype=OPTIONAL"},
+ {"Tag":"name=category_name, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"},
+ {"Tag":"name=activity_name, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"},
+ {"Tag":"name=time, type=INT64, repetitiontype=OPTIONAL"},
+ {"Tag":"name=severity_id, type=INT32, repetitiontype=OPTIONAL"},
+ {"Tag":"name=src_endpoint, repetitiontype=OPTIONAL", "Fields":[
+   {"Tag":"name=ip, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"},
+   {"Tag":"name=port, type=INT32, repetitiontype=OPTIONAL"},
+   {"Tag":"name=instance_uid, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"}]},
+ {"Tag":"name=dst_endpoint, repetitiontype=OPTIONAL", "Fields":[
+   {"Tag":"name=ip, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"},
+   {"Tag":"name=port, type=INT32, repetitiontype=OPTIONAL"}]},
+ {"Tag":"name=traffic, repetitiontype=OPTIONAL", "Fields":[
+   {"Tag":"name=bytes, type=INT64, repetitiontype=OPTIONAL"},
+   {"Tag":"name=packets, type=INT64, repetitiontype=OPTIONAL"}]},
+ {"Tag":"name=cloud, repetitiontype=OPTIONAL", "Fields":[
+   {"Tag":"name=account_uid, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"},
+   {"Tag":"name=region, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"}]},
+ {"Tag":"name=metadata, repetitiontype=OPTIONAL", "Fields":[
+   {"Tag":"name=version, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"},
+   {"Tag":"name=profiles, type=LIST, repetitiontype=OPTIONAL", "Fields":[{"Tag":"name=element, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"}]},
+   {"Tag":"name=product, repetitiontype=OPTIONAL", "Fields":[
+     {"Tag":"name=name, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"},
+     {"Tag":"name=vendor_name, type=BYTE_ARRAY, convertedtype=UTF8, repetitiontype=OPTIONAL"}]}]}
+]}`
+
+// BenchmarkParseSecurityLakeParquet measures nested OCSF rows in Security
+// Lake's shape (GZIP pages, 10,000-row groups).
+func BenchmarkParseSecurityLakeParquet(b *testing.B) {
+	var rows []string
+	for i := 0; i < 40000; i++ {
+		r, _ := json.Marshal(map[string]any{
+			"class_uid": 4001, "category_uid": 4, "category_name": "Network Activity", "activity_name": "Traffic",
+			"time": 1709632800000 + int64(i)*1000, "severity_id": 1,
+			"src_endpoint": map[string]any{"ip": fmt.Sprintf("10.0.%d.%d", i/250%250, i%250), "port": 1024 + i%60000, "instance_uid": "i-0123456789abcdef0"},
+			"dst_endpoint": map[string]any{"ip": fmt.Sprintf("203.0.113.%d", i%250), "port": 443},
+			"traffic":      map[string]any{"bytes": 1000 + i, "packets": 10 + i%100},
+			"cloud":        map[string]any{"account_uid": "123456789012", "region": "us-east-1"},
+			"metadata": map[string]any{"version": "1.1.0", "profiles": []string{"cloud", "security_control"},
+				"product": map[string]any{"name": "Amazon VPC", "vendor_name": "AWS"}},
+		})
+		rows = append(rows, string(r))
+	}
+	pq, err := parquettest.Write(ocsfSchema, rows, 10000, parquettest.Gzip)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run(b, "securitylake", "aws/VPC_FLOW/2.0/region=us-east-1/accountId=123456789012/eventDay=20240305/3ab4c5d6e7f8091a2b3c4d5e6f708192.gz.parquet", pq)
 }

@@ -293,8 +293,8 @@ func FuzzParquet(f *testing.F) {
 		go func() {
 			select {
 			case <-done:
-			case <-time.After(5 * time.Second):
-				panic("read takes longer than 5s")
+			case <-time.After(10 * time.Second):
+				panic("read takes longer than 10s")
 			}
 		}()
 		readAll(b)
