@@ -3,6 +3,7 @@ package moto
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"io"
 	"net"
 	"net/http"
@@ -151,5 +152,35 @@ func TestBootstrapBinaries(t *testing.T) {
 	res = run("index", []string{"OPENSEARCH_ENDPOINT=http://" + tl.Addr().String(), "OPENSEARCH_AUTH=none"}, strings.TrimPrefix(res, "response: "))
 	if !strings.HasPrefix(res, "error: ") || !strings.Contains(res, `"errorType":"RetryableError"`) {
 		t.Fatalf("index against a throttling cluster: %s", res)
+	}
+
+	// A log archive bucket read through an assumed role (moto's STS): the
+	// read succeeds with the role, and fails naming STS when the role
+	// cannot be assumed.
+	archiveEnv := []string{"LOG_ARCHIVE_ROLE_ARN=arn:aws:iam::111122223333:role/siem-log-archive-read", "LOG_ARCHIVE_BUCKETS=" + logBucket, "LOG_ARCHIVE_EXTERNAL_ID=siem-ext-1"}
+	res = run("split", append(archiveEnv, "AWS_ENDPOINT_URL_STS="+s.Endpoint), objectCreated(logBucket, vpcFlowKey, -1))
+	if !strings.HasPrefix(res, "response: ") || !strings.Contains(res, `"chunk_count":1`) {
+		t.Fatalf("split through the log archive role: %s", res)
+	}
+	res = run("split", append(archiveEnv, "AWS_ENDPOINT_URL_STS=http://127.0.0.1:1"), objectCreated(logBucket, vpcFlowKey, -1))
+	if !strings.HasPrefix(res, "error: ") || !strings.Contains(res, "AssumeRole") {
+		t.Fatalf("split with a role that cannot be assumed: %s", res)
+	}
+
+	// The notifications function starts an ingest execution on moto for an
+	// object an SQS queue announces.
+	sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
+	notification, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{
+		"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+		"s3": map[string]any{"bucket": map[string]any{"name": logBucket}, "object": map[string]any{"key": vpcFlowKey, "size": len(body), "sequencer": "01"}},
+	}}})
+	sqsEvent, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"messageId": "m1", "body": string(notification), "eventSource": "aws:sqs"}}})
+	res = run("notifications", []string{"INGEST_STATE_MACHINE_ARN=" + sm.ARN, "AWS_ENDPOINT_URL_SFN=" + s.Endpoint}, string(sqsEvent))
+	if res != `response: {"batchItemFailures":null}` && res != `response: {"batchItemFailures":[]}` {
+		t.Fatalf("notifications: %s", res)
+	}
+	list, err := s.SFN.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: &sm.ARN})
+	if err != nil || len(list.Executions) != 1 {
+		t.Fatalf("executions after the notification: %v %v", list, err)
 	}
 }
