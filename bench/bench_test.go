@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -312,35 +311,7 @@ func BenchmarkParseWinEvtXML(b *testing.B) {
 // Logs' Parquet delivery (typed columns, SNAPPY, 10,000-row groups).
 func BenchmarkParseVPCFlowParquet(b *testing.B) {
 	text := repeatLines(b, 4<<20, vpcHeader, "../shared/logtypes/vpcflow/testdata/panther_*.log")
-	ints := map[string]string{"version": "INT32", "srcport": "INT32", "dstport": "INT32", "protocol": "INT32", "packets": "INT64", "bytes": "INT64", "start": "INT64", "end": "INT64"}
-	lines := strings.Split(strings.TrimSpace(string(text)), "\n")
-	names := strings.Fields(strings.ReplaceAll(lines[0], "-", "_"))
-	var cols []parquettest.Column
-	for _, n := range names {
-		tag := "type=BYTE_ARRAY, convertedtype=UTF8"
-		if ty, ok := ints[n]; ok {
-			tag = "type=" + ty
-		}
-		cols = append(cols, parquettest.Column{Name: n, Tag: tag})
-	}
-	var rows []string
-	for _, l := range lines[1:] {
-		row := map[string]any{}
-		for i, v := range strings.Fields(l) {
-			if i >= len(names) || v == "-" {
-				continue
-			}
-			if _, ok := ints[names[i]]; ok {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				row[names[i]] = n
-			} else {
-				row[names[i]] = v
-			}
-		}
-		j, _ := json.Marshal(row)
-		rows = append(rows, string(j))
-	}
-	pq, err := parquettest.Write(parquettest.Schema(cols), rows, 10000, parquettest.Snappy)
+	pq, err := parquettest.FromText(string(text), parquettest.FlowLogTypes, 10000, parquettest.Snappy)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -350,17 +350,7 @@ func LookupTransform(name string) Transform {
 // Log type packages call it from init with their embedded logtype.yaml; a
 // broken built-in is a programming error, so it panics.
 func RegisterYAML(src []byte) *Definition {
-	var d Definition
-	if err := yaml.Unmarshal(src, &d); err != nil {
-		panic(fmt.Sprintf("logtype: built-in definition: %v", err))
-	}
-	if err := d.Validate(); err != nil {
-		panic(fmt.Sprintf("logtype: built-in definition: %v", err))
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	builtins[d.Name] = &d
-	return &d
+	return RegisterYAMLVariant(src, nil)
 }
 
 // RegisterYAMLVariant registers a built-in that is base with the settings
@@ -371,8 +361,10 @@ func RegisterYAMLVariant(base, over []byte) *Definition {
 	if err := yaml.Unmarshal(base, &d); err != nil {
 		panic(fmt.Sprintf("logtype: built-in definition: %v", err))
 	}
-	if err := yaml.Unmarshal(over, &d); err != nil {
-		panic(fmt.Sprintf("logtype: built-in variant: %v", err))
+	if over != nil {
+		if err := yaml.Unmarshal(over, &d); err != nil {
+			panic(fmt.Sprintf("logtype: built-in variant: %v", err))
+		}
 	}
 	if err := d.Validate(); err != nil {
 		panic(fmt.Sprintf("logtype: built-in definition: %v", err))

@@ -67,7 +67,7 @@ func TestArrowFileMatchesItsJSONTwin(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := allRows(t, open(t, pb))
-	wl := dropNulls(want).([]any)
+	wl := parquettest.DropNulls(want).([]any)
 	if len(got) != len(wl) {
 		t.Fatalf("%d rows, want %d", len(got), len(wl))
 	}
@@ -244,26 +244,6 @@ func TestDamagedFilesFailCleanly(t *testing.T) {
 		}
 		readAll(c) // must not panic
 	}
-}
-
-// dropNulls removes null object members: the reader leaves null columns
-// out, as the reference does.
-func dropNulls(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			if e == nil {
-				delete(t, k)
-			} else {
-				t[k] = dropNulls(e)
-			}
-		}
-	case []any:
-		for i, e := range t {
-			t[i] = dropNulls(e)
-		}
-	}
-	return v
 }
 
 func readAll(b []byte) (int, error) {

@@ -3,8 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/siemloader/siem/shared/bulk"
@@ -18,32 +16,7 @@ const vpcParquetKey = "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlo
 // rowsPerGroup rows per row group.
 func vpcParquet(t *testing.T, n, rowsPerGroup int) []byte {
 	t.Helper()
-	ints := map[string]string{"version": "INT32", "srcport": "INT32", "dstport": "INT32", "protocol": "INT32", "packets": "INT64", "bytes": "INT64", "start": "INT64", "end": "INT64"}
-	names := strings.Fields(strings.ReplaceAll(vpcHeader, "-", "_"))
-	var cols []parquettest.Column
-	for _, name := range names {
-		tag := "type=BYTE_ARRAY, convertedtype=UTF8"
-		if ty, ok := ints[name]; ok {
-			tag = "type=" + ty
-		}
-		cols = append(cols, parquettest.Column{Name: name, Tag: tag})
-	}
-	var rows []string
-	for _, line := range strings.Split(strings.TrimSpace(vpcLines(n)), "\n")[1:] {
-		row := map[string]any{}
-		for i, v := range strings.Fields(line) {
-			if _, ok := ints[names[i]]; ok {
-				var x int64
-				fmt.Sscan(v, &x)
-				row[names[i]] = x
-			} else {
-				row[names[i]] = v
-			}
-		}
-		b, _ := json.Marshal(row)
-		rows = append(rows, string(b))
-	}
-	b, err := parquettest.Write(parquettest.Schema(cols), rows, rowsPerGroup, parquettest.Snappy)
+	b, err := parquettest.FromText(vpcLines(n), parquettest.FlowLogTypes, rowsPerGroup, parquettest.Snappy)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -223,13 +223,7 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	if err := flush(); err != nil {
 		return SplitOutput{}, err
 	}
-	manifest := ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("manifests", src, "manifest.json")}
-	b, _ := json.Marshal(chunks)
-	if err := s.cfg.Store.Put(ctx, manifest.Bucket, manifest.Key, b); err != nil {
-		return SplitOutput{}, storeError(err)
-	}
-	out.ChunkCount, out.Manifest = len(chunks), &manifest
-	return out, nil
+	return s.withManifest(ctx, out, chunks)
 }
 
 // splitParquet plans chunks of whole row groups of about per rows each.
@@ -261,7 +255,13 @@ func (s *Steps) splitParquet(ctx context.Context, out SplitOutput, whole *Chunk,
 		out.ChunkCount, out.Chunk = 1, whole
 		return out, nil
 	}
-	manifest := ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("manifests", src, "manifest.json")}
+	return s.withManifest(ctx, out, chunks)
+}
+
+// withManifest writes the chunk list the Distributed Map reads and points
+// the split output at it.
+func (s *Steps) withManifest(ctx context.Context, out SplitOutput, chunks []Chunk) (SplitOutput, error) {
+	manifest := ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("manifests", out.Source, "manifest.json")}
 	b, _ := json.Marshal(chunks)
 	if err := s.cfg.Store.Put(ctx, manifest.Bucket, manifest.Key, b); err != nil {
 		return SplitOutput{}, storeError(err)

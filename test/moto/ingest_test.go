@@ -92,32 +92,7 @@ const vpcFlowParquetKey = "AWSLogs/aws-account-id=123456789012/aws-service=vpcfl
 // groups of perGroup rows.
 func vpcFlowParquet(t *testing.T, n, perGroup int) []byte {
 	t.Helper()
-	ints := map[string]string{"version": "INT32", "srcport": "INT32", "dstport": "INT32", "protocol": "INT32", "packets": "INT64", "bytes": "INT64", "start": "INT64", "end": "INT64"}
-	names := strings.Fields(strings.ReplaceAll(vpcHeader, "-", "_"))
-	var cols []parquettest.Column
-	for _, name := range names {
-		tag := "type=BYTE_ARRAY, convertedtype=UTF8"
-		if ty, ok := ints[name]; ok {
-			tag = "type=" + ty
-		}
-		cols = append(cols, parquettest.Column{Name: name, Tag: tag})
-	}
-	var rows []string
-	for _, line := range strings.Split(strings.TrimSpace(vpcFlowLog(n)), "\n")[1:] {
-		row := map[string]any{}
-		for i, v := range strings.Fields(line) {
-			if _, ok := ints[names[i]]; ok {
-				var x int64
-				fmt.Sscan(v, &x)
-				row[names[i]] = x
-			} else {
-				row[names[i]] = v
-			}
-		}
-		b, _ := json.Marshal(row)
-		rows = append(rows, string(b))
-	}
-	b, err := parquettest.Write(parquettest.Schema(cols), rows, perGroup, parquettest.Gzip)
+	b, err := parquettest.FromText(vpcFlowLog(n), parquettest.FlowLogTypes, perGroup, parquettest.Gzip)
 	if err != nil {
 		t.Fatal(err)
 	}

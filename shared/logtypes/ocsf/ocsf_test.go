@@ -12,6 +12,7 @@ import (
 	"github.com/siemloader/siem/shared/logtypes/golden"
 	_ "github.com/siemloader/siem/shared/logtypes/ocsf"
 	"github.com/siemloader/siem/shared/normalize"
+	"github.com/siemloader/siem/shared/parquet/parquettest"
 )
 
 func TestGolden(t *testing.T) { golden.CheckType(t, "ocsf-json") }
@@ -94,31 +95,12 @@ func TestParquetAndJSONGiveSameDocuments(t *testing.T) {
 		if fromParquet.Documents[i].Index != fromJSON.Documents[i].Index {
 			t.Errorf("record %d: index %s vs %s", i+1, fromParquet.Documents[i].Index, fromJSON.Documents[i].Index)
 		}
-		if !reflect.DeepEqual(dropNulls(p), dropNulls(j)) {
+		if !reflect.DeepEqual(parquettest.DropNulls(p), parquettest.DropNulls(j)) {
 			pj, _ := json.Marshal(p)
 			jj, _ := json.Marshal(j)
 			t.Errorf("record %d differs:\nparquet %s\n   json %s", i+1, pj, jj)
 		}
 	}
-}
-
-// dropNulls removes null members: Parquet has no null columns to deliver.
-func dropNulls(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			if e == nil {
-				delete(t, k)
-			} else {
-				t[k] = dropNulls(e)
-			}
-		}
-	case []any:
-		for i, e := range t {
-			t[i] = dropNulls(e)
-		}
-	}
-	return v
 }
 
 // A finding is dated by its last update (reference sf_securitylake), and

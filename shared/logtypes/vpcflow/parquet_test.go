@@ -17,14 +17,6 @@ import (
 	"github.com/siemloader/siem/shared/parquet/parquettest"
 )
 
-// Parquet types of the flow log fields (VPC Flow Logs user guide, "Parquet
-// format"); every other field is a string.
-var parquetInts = map[string]string{
-	"version": "INT32", "srcport": "INT32", "dstport": "INT32", "protocol": "INT32",
-	"tcp_flags": "INT32", "traffic_path": "INT32",
-	"packets": "INT64", "bytes": "INT64", "start": "INT64", "end": "INT64",
-}
-
 // flowSet reads a text flow log's first header and the flow lines under
 // it, keeping the lines a Parquet file can hold (numbers where Flow Logs
 // writes integers), each with its fields separated by one space.
@@ -47,7 +39,7 @@ next:
 			continue
 		}
 		for i, v := range vals {
-			if _, isInt := parquetInts[names[i]]; isInt && v != "-" {
+			if _, isInt := parquettest.FlowLogTypes[names[i]]; isInt && v != "-" {
 				if _, err := strconv.ParseInt(v, 10, 64); err != nil {
 					continue next
 				}
@@ -78,32 +70,7 @@ func flowText(names []string, lines [][]string) []byte {
 // them: the header's fields as columns in order, typed, "-" as null.
 func flowParquet(t testing.TB, names []string, lines [][]string, rowsPerGroup int, codec parquettest.Codec) []byte {
 	t.Helper()
-	var cols []parquettest.Column
-	for _, name := range names {
-		tag := "type=BYTE_ARRAY, convertedtype=UTF8"
-		if ty, ok := parquetInts[name]; ok {
-			tag = "type=" + ty
-		}
-		cols = append(cols, parquettest.Column{Name: name, Tag: tag})
-	}
-	var rows []string
-	for _, vals := range lines {
-		row := map[string]any{}
-		for i, v := range vals {
-			if v == "-" {
-				continue
-			}
-			if _, ok := parquetInts[names[i]]; ok {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				row[names[i]] = n
-			} else {
-				row[names[i]] = v
-			}
-		}
-		b, _ := json.Marshal(row)
-		rows = append(rows, string(b))
-	}
-	out, err := parquettest.Write(parquettest.Schema(cols), rows, rowsPerGroup, codec)
+	out, err := parquettest.FromText(string(flowText(names, lines)), parquettest.FlowLogTypes, rowsPerGroup, codec)
 	if err != nil {
 		t.Fatal(err)
 	}

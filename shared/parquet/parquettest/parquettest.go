@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	pq "github.com/xitongsys/parquet-go/parquet"
 	"github.com/xitongsys/parquet-go/source"
@@ -84,3 +86,74 @@ func (m *memFile) Seek(int64, int) (int64, error)            { return 0, errors.
 func (m *memFile) Close() error                              { return nil }
 func (m *memFile) Open(string) (source.ParquetFile, error)   { return nil, errors.New("write-only") }
 func (m *memFile) Create(string) (source.ParquetFile, error) { return m, nil }
+
+// FlowLogTypes are the Parquet types of VPC Flow Logs' integer fields
+// (VPC user guide, "Parquet format"); every other field is a string.
+var FlowLogTypes = map[string]string{
+	"version": "INT32", "srcport": "INT32", "dstport": "INT32", "protocol": "INT32",
+	"tcp_flags": "INT32", "traffic_path": "INT32",
+	"packets": "INT64", "bytes": "INT64", "start": "INT64", "end": "INT64",
+}
+
+// FromText writes a space-separated log with a header line (field names,
+// "-" allowed in them) as Parquet: one column per field in order, named
+// with "_" for "-", typed by types (INT32 or INT64; others are UTF8
+// strings), with "-" values as nulls, as Flow Logs delivers the same
+// records in Parquet.
+func FromText(text string, types map[string]string, rowsPerGroup int, codec Codec) ([]byte, error) {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	names := strings.Fields(strings.ReplaceAll(lines[0], "-", "_"))
+	var cols []Column
+	for _, n := range names {
+		tag := "type=BYTE_ARRAY, convertedtype=UTF8"
+		if ty, ok := types[n]; ok {
+			tag = "type=" + ty
+		}
+		cols = append(cols, Column{Name: n, Tag: tag})
+	}
+	var rows []string
+	for i, l := range lines[1:] {
+		vals := strings.Fields(l)
+		if len(vals) != len(names) {
+			return nil, fmt.Errorf("line %d has %d fields for %d names", i+2, len(vals), len(names))
+		}
+		row := map[string]any{}
+		for j, v := range vals {
+			if v == "-" {
+				continue
+			}
+			if _, ok := types[names[j]]; ok {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("line %d: %s = %q is not an integer", i+2, names[j], v)
+				}
+				row[names[j]] = n
+			} else {
+				row[names[j]] = v
+			}
+		}
+		b, _ := json.Marshal(row)
+		rows = append(rows, string(b))
+	}
+	return Write(Schema(cols), rows, rowsPerGroup, codec)
+}
+
+// DropNulls removes null object members, recursively: Parquet rows leave
+// null columns out, so JSON twins compare without them.
+func DropNulls(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if e == nil {
+				delete(t, k)
+			} else {
+				t[k] = DropNulls(e)
+			}
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = DropNulls(e)
+		}
+	}
+	return v
+}
