@@ -173,7 +173,9 @@ func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
 
 func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {
 	switch def.Format {
-	case "json":
+	case "json", "parquet":
+		// A Parquet row without its fields is its JSON (a dead letter
+		// being replayed).
 		v, err := doc.Decode(rec.Raw)
 		if err != nil {
 			return nil, fmt.Errorf("invalid JSON record: %w", err)

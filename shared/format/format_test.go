@@ -1,6 +1,7 @@
 package format
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"reflect"
@@ -222,5 +223,18 @@ func TestCSVQuotedFields(t *testing.T) {
 	}
 	if f, err := Decode(def, recs[1]); err != nil || f["user"] != "bob" {
 		t.Errorf("plain: %v %v", f, err)
+	}
+}
+
+// A Parquet row replayed from a dead letter has only its raw JSON: it
+// decodes as the row's fields.
+func TestParquetRowWithoutFieldsDecodesItsJSON(t *testing.T) {
+	def := &logtype.Definition{Name: "t", KeyPattern: "x", Format: "parquet", Index: logtype.IndexSpec{Name: "log-t"}}
+	if err := def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(def, Record{Num: 3, Raw: []byte(`{"class_uid":4001,"src_endpoint":{"ip":"10.0.0.1"}}`)})
+	if err != nil || got["class_uid"] != json.Number("4001") || got["src_endpoint"].(map[string]any)["ip"] != "10.0.0.1" {
+		t.Errorf("decoded %v, %v", got, err)
 	}
 }

@@ -3,6 +3,7 @@ package moto
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,62 @@ func TestNotificationsStartIngest(t *testing.T) {
 	json.Unmarshal(docs[0].Source, &src)
 	if src["@log_s3bucket"] != archive || src["@log_s3key"] != key || src["@log_type"] != "cloudtrail" {
 		t.Errorf("document names %v %v %v", src["@log_s3bucket"], src["@log_s3key"], src["@log_type"])
+	}
+}
+
+// A Security Lake subscriber's EventBridge event (URL-encoded Hive key)
+// starts an execution that loads the OCSF Parquet object into its
+// category's index.
+func TestSecurityLakeNotificationOnMoto(t *testing.T) {
+	srv := Start(t, nil)
+	s := srv.For(t)
+	s.Reset()
+	const lake = "aws-security-data-lake-us-east-1-abcdefghijklmnopqrstuvwxyz1234"
+	const key = "ext/SSC/1.0/region=us-east-1/accountId=123456789012/eventDay=20221115/3ab4c5d6e7f8091a2b3c4d5e6f708192.gz.parquet"
+	body, err := os.ReadFile("../../shared/logtypes/ocsf/testdata/securitylake/ocsfex_malware_infection_detected_sample.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.CreateBucket(lake, stagingBucket)
+	s.PutObject(lake, key, body)
+	sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
+	sink := bulk.NewMemorySink()
+	steps, err := pipeline.NewSteps(pipeline.StepsConfig{Store: blob.S3{Client: s.S3}, StagingBucket: stagingBucket, Indexer: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range stepFunctions {
+		s.Handle(fn, func(ctx context.Context, payload []byte) ([]byte, error) {
+			return steps.Invoke(ctx, fn, payload)
+		})
+	}
+	event, _ := json.Marshal(map[string]any{
+		"version": "0", "id": "c5f1a1b2-1111-2222-3333-444455556666", "detail-type": "Object Created", "source": "aws.s3",
+		"account": "999988887777", "time": "2024-03-05T10:00:00Z", "region": "us-east-1", "resources": []string{"arn:aws:s3:::" + lake},
+		"detail": map[string]any{"bucket": map[string]any{"name": lake}, "object": map[string]any{
+			"key": strings.ReplaceAll(key, "=", "%3D"), "size": len(body), "sequencer": "00617F08299329D189"}},
+	})
+	resp := notify.Handle(t.Context(), notify.SFN{Client: s.SFN, StateMachineArn: sm.ARN}, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "sl-1", Body: string(event)}}})
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failed messages %+v", resp.BatchItemFailures)
+	}
+	list, err := s.SFN.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm.ARN)})
+	if err != nil || len(list.Executions) != 1 {
+		t.Fatalf("executions: %v %v", list, err)
+	}
+	e := sm.Wait(aws.ToString(list.Executions[0].ExecutionArn))
+	if !e.Succeeded() {
+		t.Fatalf("execution %s: %s %s", e.Status, e.Error, truncate(e.Cause, 1000))
+	}
+	docs := sink.Docs()
+	if len(docs) != 4 {
+		t.Fatalf("%d documents, want the file's 4 rows", len(docs))
+	}
+	for _, d := range docs {
+		var src map[string]any
+		json.Unmarshal(d.Source, &src)
+		if d.Index != "log-ocsf-findings-2022-11" || src["@log_s3key"] != key || src["@log_type"] != "ocsf-findings" {
+			t.Errorf("document %s in %s: key %v, type %v", d.ID, d.Index, src["@log_s3key"], src["@log_type"])
+		}
 	}
 }
