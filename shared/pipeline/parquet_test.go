@@ -99,3 +99,16 @@ func TestDamagedParquetIsDeadLettered(t *testing.T) {
 		}
 	}
 }
+
+// A Parquet file gzipped as a whole is not framed as text by split: it is
+// parsed in one piece.
+func TestGzippedParquetIsParsedWhole(t *testing.T) {
+	content := gz(string(vpcParquet(t, 30, 10)))
+	f := newFixture(t, pipeline.StepsConfig{InlineMaxBytes: 1, ChunkRecords: 10})
+	f.store.Put(context.Background(), logBucket, vpcParquetKey+".gz", content)
+	sp, c := f.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcParquetKey + ".gz"})
+	identity(t, c)
+	if sp.ChunkCount != 1 || sp.Chunk == nil || sp.Chunk.RowGroups != nil || c.Indexed != 30 {
+		t.Errorf("split %+v, counts %+v: want one whole chunk and 30 documents", sp, c)
+	}
+}

@@ -179,7 +179,14 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	if err != nil {
 		return SplitOutput{}, fmt.Errorf("s3://%s/%s: %w", src.Bucket, src.Key, err)
 	}
-	fr := format.NewFramer(def, plain)
+	inner := bufio.NewReaderSize(plain, 64<<10)
+	if magic, _ := inner.Peek(4); parquet.IsParquet(magic) {
+		// A Parquet file gzipped whole cannot be range-read: parse reads
+		// it in one piece.
+		out.ChunkCount, out.Chunk = 1, whole
+		return out, nil
+	}
+	fr := format.NewFramer(def, inner)
 	var chunks []Chunk
 	w := newChunkWriter()
 	flush := func() error {
