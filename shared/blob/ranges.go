@@ -106,14 +106,13 @@ func (r *ReaderAt) Prefetch(off, n int64) {
 	b, err := r.store.(RangeReader).GetRange(r.ctx, r.bucket, r.key, off, n)
 	r.Requests++
 	if err == nil {
-		// Earlier spans inside this one are no longer needed.
-		kept := r.spans[:0]
-		for _, s := range r.spans {
-			if s.off < off || s.off+int64(len(s.data)) > off+int64(len(b)) {
-				kept = append(kept, s)
-			}
+		// Keep the first span (the file's tail, where Parquet keeps its
+		// footer) and this one: a reader moving through row groups holds
+		// one group in memory, not all it has read.
+		if len(r.spans) > 1 {
+			r.spans = r.spans[:1]
 		}
-		r.spans = append(kept, span{off, b})
+		r.spans = append(r.spans, span{off, b})
 	}
 }
 
