@@ -99,15 +99,15 @@ func (n *node) levels(def, repl int32, path []*node, leaves *[]*leaf, root bool)
 	}
 }
 
-// emit assembles the rows of one row group from its column tables and
-// hands them to fn.
-func (x *xfile) emit(g int, tables []*layout.Table, fn func(Row) error) error {
+// emit assembles n rows of row group g from their column tables (rows
+// from+1 to from+n of the group) and hands them to fn.
+func (x *xfile) emit(g int, tables []*layout.Table, from, n int64, fn func(Row) error) error {
 	pos := make([]int, len(tables))
 	idx := make([][]int, len(x.leaves))
 	for i, l := range x.leaves {
 		idx[i] = make([]int, l.path[len(l.path)-1].repl)
 	}
-	for r := int64(0); r < x.groups[g].Rows; r++ {
+	for r := from; r < from+n; r++ {
 		rec := map[string]any{}
 		for i, l := range x.leaves {
 			t := tables[i]

@@ -288,3 +288,29 @@ func BenchmarkReadSmall(b *testing.B) {
 		readAll(data)
 	}
 }
+
+// A row group bigger than a decoding batch (8,192 rows) comes back whole
+// and in order, lists included.
+func TestRowGroupBiggerThanABatch(t *testing.T) {
+	rows := fixtureRows(20000)
+	b, err := parquettest.Write(fixtureSchema, rows, 20000, parquettest.Snappy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, b)
+	if g := f.RowGroups(); len(g) != 1 || g[0].Rows != 20000 {
+		t.Fatalf("row groups %+v", g)
+	}
+	got := allRows(t, f)
+	if len(got) != 20000 {
+		t.Fatalf("%d rows", len(got))
+	}
+	for _, i := range []int{0, 8191, 8192, 8193, 16383, 16384, 19999} {
+		var w map[string]any
+		json.Unmarshal([]byte(rows[i]), &w)
+		w["created"] = int64(w["created"].(float64)) / 1000
+		if g, want := normalizeJSON(t, got[i]), normalizeJSON(t, w); !reflect.DeepEqual(g, want) {
+			t.Errorf("row %d: got %v want %v", i+1, g, want)
+		}
+	}
+}

@@ -175,16 +175,29 @@ func (x *xfile) ReadRows(first, end int, fn func(Row) error) error {
 		if p, ok := x.r.(prefetcher); ok {
 			p.Prefetch(x.groups[g].Offset, x.groups[g].Size)
 		}
-		tables, err := x.readGroup(g)
+		cbs, err := x.openGroup(g)
 		if err != nil {
 			return err
 		}
-		if err := x.emit(g, tables, fn); err != nil {
-			return err
+		// Decode in batches: memory holds a batch of rows, not a whole
+		// row group (writers make groups of up to a million rows).
+		for done := int64(0); done < x.groups[g].Rows; {
+			n := min(batchRows, x.groups[g].Rows-done)
+			tables, err := x.readBatch(g, cbs, n)
+			if err != nil {
+				return err
+			}
+			if err := x.emit(g, tables, done, n, fn); err != nil {
+				return err
+			}
+			done += n
 		}
 	}
 	return nil
 }
+
+// batchRows is how many rows are decoded at a time.
+const batchRows = 8192
 
 // prefetcher is a reader that can fetch a byte span in one request (an S3
 // range read) before the library's many small reads.
@@ -192,21 +205,16 @@ type prefetcher interface {
 	Prefetch(off, n int64)
 }
 
-func (x *xfile) readGroup(g int) (tables []*layout.Table, err error) {
+// openGroup checks every column chunk of row group g and returns a
+// decoder per column.
+func (x *xfile) openGroup(g int) (cbs []*reader.ColumnBufferType, err error) {
 	col := ""
-	defer func() {
-		if r := recover(); r != nil {
-			err = &CorruptError{RowGroup: g, Column: col, Err: fmt.Errorf("decoder failed: %v", r)}
-			if debugPanics {
-				err = fmt.Errorf("%w\n%s", err, debug.Stack())
-			}
-		}
-	}()
+	defer x.recoverGroup(&err, g, &col)
 	rows := x.groups[g].Rows
 	one := *x.footer
 	one.RowGroups = []*pq.RowGroup{x.footer.RowGroups[g]}
 	pf := &atFile{r: x.r, size: x.size}
-	tables = make([]*layout.Table, len(x.leaves))
+	cbs = make([]*reader.ColumnBufferType, len(x.leaves))
 	for i, l := range x.leaves {
 		col = l.name
 		md := x.footer.RowGroups[g].Columns[i].MetaData
@@ -222,17 +230,26 @@ func (x *xfile) readGroup(g int) (tables []*layout.Table, err error) {
 		if err := checkChunk(data, md, rows, last.repl, last.def); err != nil {
 			return nil, &CorruptError{RowGroup: g, Column: col, Err: err}
 		}
-		cb, err := reader.NewColumnBuffer(pf, &one, x.sh, l.inPath)
-		if err != nil {
+		if cbs[i], err = reader.NewColumnBuffer(pf, &one, x.sh, l.inPath); err != nil {
 			return nil, &CorruptError{RowGroup: g, Column: col, Err: err}
 		}
-		t, n := cb.ReadRows(rows)
-		if n != rows || t == nil || countRows(t) != rows {
-			got := n
-			if t != nil {
-				got = countRows(t)
-			}
-			return nil, &CorruptError{RowGroup: g, Column: col, Err: fmt.Errorf("only %d of %d rows are readable", got, rows)}
+	}
+	return cbs, nil
+}
+
+// readBatch decodes the next n rows of every column.
+func (x *xfile) readBatch(g int, cbs []*reader.ColumnBufferType, n int64) (tables []*layout.Table, err error) {
+	col := ""
+	defer x.recoverGroup(&err, g, &col)
+	tables = make([]*layout.Table, len(cbs))
+	for i, cb := range cbs {
+		col = x.leaves[i].name
+		t, got := cb.ReadRows(n)
+		if t != nil {
+			got = countRows(t)
+		}
+		if got != n {
+			return nil, &CorruptError{RowGroup: g, Column: col, Err: fmt.Errorf("only %d of %d rows are readable", got, n)}
 		}
 		if len(t.DefinitionLevels) != len(t.Values) || len(t.RepetitionLevels) != len(t.Values) {
 			return nil, &CorruptError{RowGroup: g, Column: col, Err: errors.New("levels and values disagree")}
@@ -240,6 +257,17 @@ func (x *xfile) readGroup(g int) (tables []*layout.Table, err error) {
 		tables[i] = t
 	}
 	return tables, nil
+}
+
+// recoverGroup turns a decoder panic into a CorruptError naming the row
+// group and column.
+func (x *xfile) recoverGroup(err *error, g int, col *string) {
+	if r := recover(); r != nil {
+		*err = &CorruptError{RowGroup: g, Column: *col, Err: fmt.Errorf("decoder failed: %v", r)}
+		if debugPanics {
+			*err = fmt.Errorf("%w\n%s", *err, debug.Stack())
+		}
+	}
 }
 
 // debugPanics adds the stack to decoder failures (set by tests when
