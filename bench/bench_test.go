@@ -147,34 +147,60 @@ func BenchmarkPeakMemoryVPC100MB(b *testing.B) {
 	content := repeatLines(b, 100<<20, vpcHeader, "../shared/logtypes/vpcflow/testdata/panther_*.log")
 	def := logtype.Builtin().Get("vpcflowlogs")
 	for i := 0; i < b.N; i++ {
-		runtime.GC()
-		var base runtime.MemStats
-		runtime.ReadMemStats(&base)
-		stop := make(chan struct{})
-		peak := make(chan uint64)
-		go func() {
-			var m runtime.MemStats
-			var max uint64
-			t := time.NewTicker(20 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					peak <- max
-					return
-				case <-t.C:
-					runtime.ReadMemStats(&m)
-					if m.HeapInuse > max {
-						max = m.HeapInuse
-					}
+		p := peakHeap(func() { parseAll(b, def, "AWSLogs/123456789012/vpcflowlogs/us-east-1/x.log", content) })
+		b.ReportMetric(float64(p)/1e6, "peak-heap-MB-above-input")
+	}
+}
+
+// BenchmarkPeakMemoryParquetRowGroup parses a Parquet file of one 250,000-
+// row group (Flow Logs writes groups this big): rows are decoded in
+// batches, so the peak stays near the compressed group's size.
+func BenchmarkPeakMemoryParquetRowGroup(b *testing.B) {
+	text := repeatLines(b, 25<<20, vpcHeader, "../shared/logtypes/vpcflow/testdata/panther_*.log")
+	pq, err := parquettest.FromText(string(text), parquettest.FlowLogTypes, 1<<30, parquettest.Snappy)
+	if err != nil {
+		b.Fatal(err)
+	}
+	def := logtype.Builtin().Get("vpcflowlogs")
+	for i := 0; i < b.N; i++ {
+		var recs int
+		p := peakHeap(func() { recs, _ = parseAll(b, def, "AWSLogs/123456789012/vpcflowlogs/us-east-1/x.log.parquet", pq) })
+		b.ReportMetric(float64(recs), "rows-in-the-group")
+		b.ReportMetric(float64(len(pq))/1e6, "file-MB")
+		b.ReportMetric(float64(p)/1e6, "peak-heap-MB-above-input")
+	}
+}
+
+// peakHeap runs fn and returns the most heap in use above what was in use
+// before it, sampled every 20 ms.
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	stop := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		var m runtime.MemStats
+		var max uint64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				peak <- max
+				return
+			case <-t.C:
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > max {
+					max = m.HeapInuse
 				}
 			}
-		}()
-		parseAll(b, def, "AWSLogs/123456789012/vpcflowlogs/us-east-1/x.log", content)
-		close(stop)
-		p := <-peak
-		b.ReportMetric(float64(p-min(p, base.HeapInuse))/1e6, "peak-heap-MB-above-input")
-	}
+		}
+	}()
+	fn()
+	close(stop)
+	p := <-peak
+	return p - min(p, base.HeapInuse)
 }
 
 func BenchmarkParseS3AccessLog(b *testing.B) {

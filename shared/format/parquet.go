@@ -3,7 +3,6 @@ package format
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -70,7 +69,7 @@ func (f *failedFramer) Next() (Record, error) {
 // are then the same as for the text files, @id included. Other log types
 // get the row's typed values as fields and its JSON as the raw record.
 func NewParquetFramer(def *logtype.Definition, f parquet.File, first, end int) Framer {
-	p := &parquetFramer{def: def, f: f, group: first, end: end}
+	p := &parquetFramer{def: def, rows: f.Rows(first, end)}
 	for _, g := range f.RowGroups()[:min(first, len(f.RowGroups()))] {
 		p.num += int(g.Rows)
 	}
@@ -82,36 +81,26 @@ func NewParquetFramer(def *logtype.Definition, f parquet.File, first, end int) F
 }
 
 type parquetFramer struct {
-	def        *logtype.Definition
-	f          parquet.File
-	group, end int
-	rows       []parquet.Row
-	num        int // rows framed so far, counted from the file's start
-	columns    []string
-	header     string
-	err        error
+	def     *logtype.Definition
+	rows    parquet.RowReader
+	num     int // rows framed so far, counted from the file's start
+	columns []string
+	header  string
+	failed  bool
 }
 
 func (p *parquetFramer) Next() (Record, error) {
-	for len(p.rows) == 0 {
-		if p.err != nil || p.group >= p.end {
-			return Record{}, io.EOF
-		}
-		// One row group at a time: it is the unit the file is decoded in.
-		err := p.f.ReadRows(p.group, p.group+1, func(r parquet.Row) error {
-			p.rows = append(p.rows, r)
-			return nil
-		})
-		p.group++
-		if err != nil {
-			p.err = err
-			p.rows = nil
-			return Record{}, &FrameError{Num: p.num + 1, Err: err}
-		}
+	if p.failed {
+		return Record{}, io.EOF
 	}
-	row := p.rows[0]
-	p.rows[0] = nil
-	p.rows = p.rows[1:]
+	row, err := p.rows.Next()
+	if err == io.EOF {
+		return Record{}, io.EOF
+	}
+	if err != nil {
+		p.failed = true
+		return Record{}, &FrameError{Num: p.num + 1, Err: err}
+	}
 	p.num++
 	if p.columns != nil {
 		return p.textRecord(row), nil
@@ -171,10 +160,4 @@ func textValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-// IsFrameError reports whether err is a framing failure.
-func IsFrameError(err error) bool {
-	var fe *FrameError
-	return errors.As(err, &fe)
 }

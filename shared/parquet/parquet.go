@@ -50,10 +50,33 @@ type File interface {
 	RowGroups() []RowGroup
 	// Columns are the top-level column names in schema order.
 	Columns() []string
-	// ReadRows calls fn for every row of row groups [first, end), in file
-	// order. A corrupt row group stops the read with a *CorruptError
-	// saying which group and column; fn's error is returned as is.
-	ReadRows(first, end int, fn func(Row) error) error
+	// Rows reads the rows of row groups [first, end) in file order, a
+	// batch at a time. A corrupt row group stops the read with a
+	// *CorruptError saying which group and column.
+	Rows(first, end int) RowReader
+}
+
+// RowReader yields rows until io.EOF.
+type RowReader interface {
+	Next() (Row, error)
+}
+
+// ReadRows calls fn for every row of f's row groups [first, end); fn's
+// error is returned as is.
+func ReadRows(f File, first, end int, fn func(Row) error) error {
+	rr := f.Rows(first, end)
+	for {
+		r, err := rr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
 }
 
 // Magic starts and ends every Parquet file.
@@ -96,7 +119,7 @@ var errStop = errors.New("stop")
 // FirstRows returns up to n rows of the file (for previews and tests).
 func FirstRows(f File, n int) ([]Row, error) {
 	var rows []Row
-	err := f.ReadRows(0, len(f.RowGroups()), func(r Row) error {
+	err := ReadRows(f, 0, len(f.RowGroups()), func(r Row) error {
 		if len(rows) >= n {
 			return errStop
 		}

@@ -28,7 +28,7 @@ func open(t testing.TB, b []byte) parquet.File {
 func allRows(t testing.TB, f parquet.File) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	if err := f.ReadRows(0, len(f.RowGroups()), func(r parquet.Row) error {
+	if err := parquet.ReadRows(f, 0, len(f.RowGroups()), func(r parquet.Row) error {
 		out = append(out, r.Map())
 		return nil
 	}); err != nil {
@@ -206,7 +206,7 @@ func TestRoundTripWrittenFixture(t *testing.T) {
 			}
 			// One group alone, as a fanned-out chunk reads it.
 			var ids []string
-			if err := f.ReadRows(2, 3, func(r parquet.Row) error {
+			if err := parquet.ReadRows(f, 2, 3, func(r parquet.Row) error {
 				ids = append(ids, fmt.Sprint(r.Map()["id"]))
 				return nil
 			}); err != nil {
@@ -252,7 +252,7 @@ func readAll(b []byte) (int, error) {
 		return 0, err
 	}
 	n := 0
-	err = f.ReadRows(0, len(f.RowGroups()), func(parquet.Row) error { n++; return nil })
+	err = parquet.ReadRows(f, 0, len(f.RowGroups()), func(parquet.Row) error { n++; return nil })
 	return n, err
 }
 

@@ -167,33 +167,69 @@ func (x *xfile) Columns() []string {
 	return names
 }
 
-func (x *xfile) ReadRows(first, end int, fn func(Row) error) error {
+func (x *xfile) Rows(first, end int) RowReader {
+	it := &rowIter{x: x, g: first, end: end}
 	if first < 0 || end > len(x.groups) || first > end {
-		return fmt.Errorf("row groups %d-%d: the file has %d", first, end, len(x.groups))
+		it.err = fmt.Errorf("row groups %d-%d: the file has %d", first, end, len(x.groups))
 	}
-	for g := first; g < end; g++ {
-		if p, ok := x.r.(prefetcher); ok {
-			p.Prefetch(x.groups[g].Offset, x.groups[g].Size)
+	return it
+}
+
+// rowIter decodes one batch of rows at a time: memory holds a batch, not
+// a whole row group (writers make groups of up to a million rows).
+type rowIter struct {
+	x      *xfile
+	g, end int
+	cbs    []*reader.ColumnBufferType // decoders of group g, nil between groups
+	done   int64                      // rows of group g decoded so far
+	batch  []Row
+	err    error
+}
+
+func (it *rowIter) Next() (Row, error) {
+	x := it.x
+	for len(it.batch) == 0 {
+		if it.err != nil {
+			return nil, it.err
 		}
-		cbs, err := x.openGroup(g)
+		if it.cbs == nil {
+			if it.g >= it.end {
+				return nil, io.EOF
+			}
+			if p, ok := x.r.(prefetcher); ok {
+				p.Prefetch(x.groups[it.g].Offset, x.groups[it.g].Size)
+			}
+			if it.cbs, it.err = x.openGroup(it.g); it.err != nil {
+				continue
+			}
+			it.done = 0
+		}
+		rows := x.groups[it.g].Rows
+		if it.done >= rows {
+			it.cbs = nil
+			it.g++
+			continue
+		}
+		n := min(batchRows, rows-it.done)
+		tables, err := x.readBatch(it.g, it.cbs, n)
 		if err != nil {
-			return err
+			it.err = err
+			continue
 		}
-		// Decode in batches: memory holds a batch of rows, not a whole
-		// row group (writers make groups of up to a million rows).
-		for done := int64(0); done < x.groups[g].Rows; {
-			n := min(batchRows, x.groups[g].Rows-done)
-			tables, err := x.readBatch(g, cbs, n)
-			if err != nil {
-				return err
-			}
-			if err := x.emit(g, tables, done, n, fn); err != nil {
-				return err
-			}
-			done += n
+		it.batch = it.batch[:0]
+		if it.err = x.emit(it.g, tables, it.done, n, func(r Row) error {
+			it.batch = append(it.batch, r)
+			return nil
+		}); it.err != nil {
+			it.batch = nil
+			continue
 		}
+		it.done += n
 	}
-	return nil
+	r := it.batch[0]
+	it.batch[0] = nil
+	it.batch = it.batch[1:]
+	return r, nil
 }
 
 // batchRows is how many rows are decoded at a time.
