@@ -65,8 +65,8 @@ func (f *failedFramer) Next() (Record, error) {
 //
 // A log type with a text format (a VPC flow log written as Parquet) gets
 // each row as the line its text delivery would have: values in column
-// order, "-" for nulls, with the column names as the header. Its documents
-// are then the same as for the text files, @id included. Other log types
+// order, "-" for nulls, with the fields that line decodes to. Its
+// documents are then the same as for the text files, @id included. Other log types
 // get the row's typed values as fields and its JSON as the raw record.
 func NewParquetFramer(def *logtype.Definition, f parquet.File, first, end int) Framer {
 	p := &parquetFramer{def: def, rows: f.Rows(first, end)}
@@ -76,6 +76,9 @@ func NewParquetFramer(def *logtype.Definition, f parquet.File, first, end int) F
 	if def.Format != "json" && def.Format != "parquet" {
 		p.columns = f.Columns()
 		p.header = strings.Join(p.columns, " ")
+		for _, c := range p.columns {
+			p.names = append(p.names, fieldName(c))
+		}
 	}
 	return p
 }
@@ -85,6 +88,7 @@ type parquetFramer struct {
 	rows    parquet.RowReader
 	num     int // rows framed so far, counted from the file's start
 	columns []string
+	names   []string // field names of the columns
 	header  string
 	failed  bool
 }
@@ -113,31 +117,23 @@ func (p *parquetFramer) Next() (Record, error) {
 	return Record{Num: p.num, Raw: raw, Fields: m}, nil
 }
 
-// textRecord renders a row as its text line. Values holding whitespace
-// cannot be split back, so such rows also carry their fields.
+// textRecord renders a row as its text line (the raw record: @message and
+// the id) and gives its fields as the line's decoding would: every column,
+// "-" for nulls, named as a header names them.
 func (p *parquetFramer) textRecord(row parquet.Row) Record {
 	vals := make([]string, len(p.columns))
+	fields := make(map[string]any, len(p.columns))
 	i := 0
-	plain := true
 	for c, name := range p.columns {
 		v := "-"
 		if i < len(row) && row[i].Name == name {
 			v = textValue(row[i].Value)
 			i++
 		}
-		if v == "" || strings.ContainsAny(v, " \t\r\n") {
-			plain = false
-		}
 		vals[c] = v
+		fields[p.names[c]] = v
 	}
-	rec := Record{Num: p.num, Raw: []byte(strings.Join(vals, " ")), Header: p.header}
-	if !plain {
-		rec.Fields = make(map[string]any, len(vals))
-		for c, name := range p.columns {
-			rec.Fields[fieldName(name)] = vals[c]
-		}
-	}
-	return rec
+	return Record{Num: p.num, Raw: []byte(strings.Join(vals, " ")), Header: p.header, Fields: fields}
 }
 
 func textValue(v any) string {
