@@ -63,61 +63,25 @@ func checkChunk(data []byte, md *pq.ColumnMetaData, rows int64, maxRL, maxDL int
 					return fmt.Errorf("dictionary page at chunk byte %d: %w", at, err)
 				}
 			}
-		case pq.PageType_DATA_PAGE:
-			dh := h.DataPageHeader
-			if dh == nil {
+		case pq.PageType_DATA_PAGE, pq.PageType_DATA_PAGE_V2:
+			var nv int64
+			var check func() error
+			switch {
+			case h.DataPageHeader != nil && h.Type == pq.PageType_DATA_PAGE:
+				nv = int64(h.DataPageHeader.NumValues)
+				check = func() error { return checkPageV1(page, h.DataPageHeader, md, nv, maxRL, maxDL) }
+			case h.DataPageHeaderV2 != nil && h.Type == pq.PageType_DATA_PAGE_V2:
+				nv = int64(h.DataPageHeaderV2.NumValues)
+				check = func() error { return checkPageV2(page, h.DataPageHeaderV2, md, nv, maxRL, maxDL) }
+			default:
 				return fmt.Errorf("data page at chunk byte %d has no header", at)
 			}
-			nv := int64(dh.NumValues)
 			if err := checkCount(nv, seen, md.NumValues); err != nil {
 				return fmt.Errorf("data page at chunk byte %d: %w", at, err)
 			}
 			seen += nv
-			raw, err := compress.Uncompress(page, md.Codec)
-			if err != nil {
+			if err := check(); err != nil {
 				return fmt.Errorf("data page at chunk byte %d: %w", at, err)
-			}
-			r := bytes.NewReader(raw)
-			for _, max := range []int32{maxRL, maxDL} {
-				if max == 0 {
-					continue
-				}
-				if err := checkPrefixedHybrid(r, bitWidth(max), nv); err != nil {
-					return fmt.Errorf("data page at chunk byte %d levels: %w", at, err)
-				}
-			}
-			if err := checkValues(r, dh.Encoding, md.Type, nv); err != nil {
-				return fmt.Errorf("data page at chunk byte %d values: %w", at, err)
-			}
-		case pq.PageType_DATA_PAGE_V2:
-			dh := h.DataPageHeaderV2
-			if dh == nil {
-				return fmt.Errorf("data page at chunk byte %d has no header", at)
-			}
-			nv := int64(dh.NumValues)
-			if err := checkCount(nv, seen, md.NumValues); err != nil {
-				return fmt.Errorf("data page at chunk byte %d: %w", at, err)
-			}
-			seen += nv
-			rll, dll := int(dh.RepetitionLevelsByteLength), int(dh.DefinitionLevelsByteLength)
-			if rll < 0 || dll < 0 || rll+dll > cs {
-				return fmt.Errorf("data page at chunk byte %d: level lengths %d+%d exceed the page (%d)", at, rll, dll, cs)
-			}
-			if err := checkHybrid(page[:rll], bitWidth(maxRL), nv); err != nil {
-				return fmt.Errorf("data page at chunk byte %d repetition levels: %w", at, err)
-			}
-			if err := checkHybrid(page[rll:rll+dll], bitWidth(maxDL), nv); err != nil {
-				return fmt.Errorf("data page at chunk byte %d definition levels: %w", at, err)
-			}
-			raw := page[rll+dll:]
-			if dh.IsCompressed {
-				var err error
-				if raw, err = compress.Uncompress(raw, md.Codec); err != nil {
-					return fmt.Errorf("data page at chunk byte %d: %w", at, err)
-				}
-			}
-			if err := checkValues(bytes.NewReader(raw), dh.Encoding, md.Type, nv); err != nil {
-				return fmt.Errorf("data page at chunk byte %d values: %w", at, err)
 			}
 		default:
 			// Index pages and unknown pages are skipped by the library.
@@ -125,6 +89,54 @@ func checkChunk(data []byte, md *pq.ColumnMetaData, rows int64, maxRL, maxDL int
 	}
 	if seen < md.NumValues {
 		return fmt.Errorf("pages hold %d of the chunk's %d values", seen, md.NumValues)
+	}
+	return nil
+}
+
+// checkPageV1 checks a v1 data page: levels and values are compressed
+// together, each level run sequence prefixed with its length.
+func checkPageV1(page []byte, dh *pq.DataPageHeader, md *pq.ColumnMetaData, nv int64, maxRL, maxDL int32) error {
+	raw, err := compress.Uncompress(page, md.Codec)
+	if err != nil {
+		return err
+	}
+	r := bytes.NewReader(raw)
+	for _, max := range []int32{maxRL, maxDL} {
+		if max == 0 {
+			continue
+		}
+		if err := checkPrefixedHybrid(r, bitWidth(max), nv); err != nil {
+			return fmt.Errorf("levels: %w", err)
+		}
+	}
+	if err := checkValues(r, dh.Encoding, md.Type, nv); err != nil {
+		return fmt.Errorf("values: %w", err)
+	}
+	return nil
+}
+
+// checkPageV2 checks a v2 data page: levels come first, uncompressed, with
+// their lengths in the header.
+func checkPageV2(page []byte, dh *pq.DataPageHeaderV2, md *pq.ColumnMetaData, nv int64, maxRL, maxDL int32) error {
+	rll, dll := int(dh.RepetitionLevelsByteLength), int(dh.DefinitionLevelsByteLength)
+	if rll < 0 || dll < 0 || rll+dll > len(page) {
+		return fmt.Errorf("level lengths %d+%d exceed the page (%d)", rll, dll, len(page))
+	}
+	if err := checkHybrid(page[:rll], bitWidth(maxRL), nv); err != nil {
+		return fmt.Errorf("repetition levels: %w", err)
+	}
+	if err := checkHybrid(page[rll:rll+dll], bitWidth(maxDL), nv); err != nil {
+		return fmt.Errorf("definition levels: %w", err)
+	}
+	raw := page[rll+dll:]
+	if dh.IsCompressed {
+		var err error
+		if raw, err = compress.Uncompress(raw, md.Codec); err != nil {
+			return err
+		}
+	}
+	if err := checkValues(bytes.NewReader(raw), dh.Encoding, md.Type, nv); err != nil {
+		return fmt.Errorf("values: %w", err)
 	}
 	return nil
 }
