@@ -23,11 +23,7 @@ func deployIngest(t *testing.T, s *Server, cfg pipeline.StepsConfig) *StateMachi
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fn := range stepFunctions {
-		s.Handle(fn, func(ctx context.Context, payload []byte) ([]byte, error) {
-			return steps.Invoke(ctx, fn, payload)
-		})
-	}
+	serveSteps(s, steps)
 	return s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
 }
 

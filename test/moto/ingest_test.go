@@ -41,6 +41,15 @@ var stepFunctions = map[string]string{
 	"IndexFunctionArn":  "index",
 }
 
+// serveSteps answers the state machine's Lambda invocations with steps.
+func serveSteps(s *Server, steps *pipeline.Steps) {
+	for _, fn := range stepFunctions {
+		s.Handle(fn, func(ctx context.Context, payload []byte) ([]byte, error) {
+			return steps.Invoke(ctx, fn, payload)
+		})
+	}
+}
+
 func ingestSubstitutions() map[string]string {
 	subs := map[string]string{
 		// moto rejects EXPRESS in a distributed ProcessorConfig.
@@ -239,11 +248,7 @@ func TestIngest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, fn := range stepFunctions {
-				s.Handle(fn, func(ctx context.Context, payload []byte) ([]byte, error) {
-					return steps.Invoke(ctx, fn, payload)
-				})
-			}
+			serveSteps(s, steps)
 
 			e := sm.Run(strings.ToLower(tc.name), objectCreated(logBucket, tc.key, len(tc.body)))
 			if !e.Succeeded() {

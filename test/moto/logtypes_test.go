@@ -2,7 +2,6 @@ package moto
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -145,11 +144,7 @@ func TestEveryLogTypeOnMoto(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, fn := range stepFunctions {
-				s.Handle(fn, func(ctx context.Context, payload []byte) ([]byte, error) {
-					return steps.Invoke(ctx, fn, payload)
-				})
-			}
+			serveSteps(s, steps)
 			e := sm.Run("type-"+strings.ReplaceAll(def.Name, "_", "-"), objectCreated(logBucket, def.SampleKey, len(sample.body)))
 			if !e.Succeeded() {
 				t.Fatalf("execution %s: %s %s", e.Status, e.Error, truncate(e.Cause, 1000))

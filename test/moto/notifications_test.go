@@ -1,7 +1,6 @@
 package moto
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -42,11 +41,7 @@ func TestNotificationsStartIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fn := range stepFunctions {
-		s.Handle(fn, func(ctx context.Context, payload []byte) ([]byte, error) {
-			return steps.Invoke(ctx, fn, payload)
-		})
-	}
+	serveSteps(s, steps)
 
 	notification, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{
 		"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventName": "ObjectCreated:Put",
@@ -107,11 +102,7 @@ func TestSecurityLakeNotificationOnMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fn := range stepFunctions {
-		s.Handle(fn, func(ctx context.Context, payload []byte) ([]byte, error) {
-			return steps.Invoke(ctx, fn, payload)
-		})
-	}
+	serveSteps(s, steps)
 	event, _ := json.Marshal(map[string]any{
 		"version": "0", "id": "c5f1a1b2-1111-2222-3333-444455556666", "detail-type": "Object Created", "source": "aws.s3",
 		"account": "999988887777", "time": "2024-03-05T10:00:00Z", "region": "us-east-1", "resources": []string{"arn:aws:s3:::" + lake},
