@@ -69,7 +69,7 @@ func (f *failedFramer) Next() (Record, error) {
 // documents are then the same as for the text files, @id included. Other log types
 // get the row's typed values as fields and its JSON as the raw record.
 func NewParquetFramer(def *logtype.Definition, f parquet.File, first, end int) Framer {
-	p := &parquetFramer{def: def, rows: f.Rows(first, end)}
+	p := &parquetFramer{rows: f.Rows(first, end)}
 	for _, g := range f.RowGroups()[:min(first, len(f.RowGroups()))] {
 		p.num += int(g.Rows)
 	}
@@ -84,7 +84,6 @@ func NewParquetFramer(def *logtype.Definition, f parquet.File, first, end int) F
 }
 
 type parquetFramer struct {
-	def     *logtype.Definition
 	rows    parquet.RowReader
 	num     int // rows framed so far, counted from the file's start
 	columns []string

@@ -7,6 +7,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -65,7 +66,7 @@ func Parse(body string) ([]Object, error) {
 			}
 			size := r.S3.Object.Size
 			out = append(out, Object{Bucket: r.S3.Bucket.Name, Key: r.S3.Object.Key, Size: &size,
-				Version: firstOf(r.S3.Object.Sequencer, r.S3.Object.VersionID, r.S3.Object.ETag)})
+				Version: cmp.Or(r.S3.Object.Sequencer, r.S3.Object.VersionID, r.S3.Object.ETag)})
 		}
 		return out, nil
 	}
@@ -87,18 +88,9 @@ func Parse(body string) ([]Object, error) {
 	}
 	if err := json.Unmarshal([]byte(body), &eb); err == nil && eb.DetailType == "Object Created" && eb.Detail.Bucket.Name != "" && eb.Detail.Object.Key != "" {
 		o := eb.Detail.Object
-		return []Object{{Bucket: eb.Detail.Bucket.Name, Key: o.Key, Size: o.Size, Version: firstOf(o.Sequencer, o.VersionID, o.ETag)}}, nil
+		return []Object{{Bucket: eb.Detail.Bucket.Name, Key: o.Key, Size: o.Size, Version: cmp.Or(o.Sequencer, o.VersionID, o.ETag)}}, nil
 	}
 	return nil, ErrNotNotification
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Input is the ingest state machine's input for o: the shape of the log

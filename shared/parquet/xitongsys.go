@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/apache/thrift/lib/go/thrift"
 	"github.com/xitongsys/parquet-go/layout"
@@ -33,7 +32,8 @@ type xfile struct {
 const maxSchemaDepth = 64
 
 func openXitongsys(r io.ReaderAt, size int64) (f File, err error) {
-	defer recoverAs(&err, -1, "")
+	col := ""
+	defer recoverDecoder(&err, -1, &col)
 	if size < 12 {
 		return nil, &CorruptError{RowGroup: -1, Err: fmt.Errorf("file has %d bytes; a Parquet file has at least 12", size)}
 	}
@@ -245,7 +245,7 @@ type prefetcher interface {
 // decoder per column.
 func (x *xfile) openGroup(g int) (cbs []*reader.ColumnBufferType, err error) {
 	col := ""
-	defer x.recoverGroup(&err, g, &col)
+	defer recoverDecoder(&err, g, &col)
 	rows := x.groups[g].Rows
 	one := *x.footer
 	one.RowGroups = []*pq.RowGroup{x.footer.RowGroups[g]}
@@ -276,7 +276,7 @@ func (x *xfile) openGroup(g int) (cbs []*reader.ColumnBufferType, err error) {
 // readBatch decodes the next n rows of every column.
 func (x *xfile) readBatch(g int, cbs []*reader.ColumnBufferType, n int64) (tables []*layout.Table, err error) {
 	col := ""
-	defer x.recoverGroup(&err, g, &col)
+	defer recoverDecoder(&err, g, &col)
 	tables = make([]*layout.Table, len(cbs))
 	for i, cb := range cbs {
 		col = x.leaves[i].name
@@ -295,20 +295,13 @@ func (x *xfile) readBatch(g int, cbs []*reader.ColumnBufferType, n int64) (table
 	return tables, nil
 }
 
-// recoverGroup turns a decoder panic into a CorruptError naming the row
-// group and column.
-func (x *xfile) recoverGroup(err *error, g int, col *string) {
+// recoverDecoder turns a decoder panic into a CorruptError naming the row
+// group (-1: the footer) and column.
+func recoverDecoder(err *error, g int, col *string) {
 	if r := recover(); r != nil {
 		*err = &CorruptError{RowGroup: g, Column: *col, Err: fmt.Errorf("decoder failed: %v", r)}
-		if debugPanics {
-			*err = fmt.Errorf("%w\n%s", *err, debug.Stack())
-		}
 	}
 }
-
-// debugPanics adds the stack to decoder failures (set by tests when
-// chasing a library bug).
-var debugPanics = false
 
 func countRows(t *layout.Table) int64 {
 	var n int64
@@ -318,12 +311,6 @@ func countRows(t *layout.Table) int64 {
 		}
 	}
 	return n
-}
-
-func recoverAs(err *error, group int, col string) {
-	if r := recover(); r != nil {
-		*err = &CorruptError{RowGroup: group, Column: col, Err: fmt.Errorf("decoder failed: %v", r)}
-	}
 }
 
 // atFile is the library's file interface over an io.ReaderAt: every Open

@@ -173,7 +173,7 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 		// Parquet is cut by row groups and nothing is staged: each chunk
 		// range-reads its own row groups from the source.
 		body.Close()
-		return s.splitParquet(ctx, out, whole, def, size, per)
+		return s.splitParquet(ctx, out, whole, size, per)
 	}
 	plain, err := format.Decompress(head)
 	if err != nil {
@@ -236,7 +236,7 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 // splitParquet plans chunks of whole row groups of about per rows each.
 // A file that cannot be opened is not an error here: it becomes one chunk,
 // and parse dead-letters it with the reason.
-func (s *Steps) splitParquet(ctx context.Context, out SplitOutput, whole *Chunk, def *logtype.Definition, size int64, per int) (SplitOutput, error) {
+func (s *Steps) splitParquet(ctx context.Context, out SplitOutput, whole *Chunk, size int64, per int) (SplitOutput, error) {
 	src := whole.Source
 	ra, err := blob.NewReaderAt(ctx, s.cfg.Store, src.Bucket, src.Key, size)
 	if err != nil {
@@ -255,7 +255,7 @@ func (s *Steps) splitParquet(ctx context.Context, out SplitOutput, whole *Chunk,
 			rows += int(groups[end].Rows)
 			end++
 		}
-		chunks = append(chunks, Chunk{Source: src, LogType: def.Name, Data: src, Seq: len(chunks), Records: rows, RowGroups: &[2]int{first, end}})
+		chunks = append(chunks, Chunk{Source: src, LogType: whole.LogType, Data: src, Seq: len(chunks), Records: rows, RowGroups: &[2]int{first, end}})
 		first = end
 	}
 	if len(chunks) <= 1 {
