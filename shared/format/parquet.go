@@ -17,16 +17,11 @@ import (
 // as VPC Flow Logs deliver either). A Parquet object is read into memory;
 // the split step reads big ones by row group instead (NewParquetFramer).
 func OpenObject(def *logtype.Definition, r io.Reader) (Framer, error) {
-	plain, err := Decompress(r)
+	br, isParquet, err := Plain(r)
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(plain, 64<<10)
-	head, err := br.Peek(4)
-	if err != nil && err != io.EOF {
-		return nil, err
-	}
-	if parquet.IsParquet(head) {
+	if isParquet {
 		b, err := io.ReadAll(br)
 		if err != nil {
 			return nil, err
@@ -38,9 +33,25 @@ func OpenObject(def *logtype.Definition, r io.Reader) (Framer, error) {
 		return NewParquetFramer(def, f, 0, len(f.RowGroups())), nil
 	}
 	if def.Format == "parquet" && !def.ViaCWL && !def.ViaFireLens {
+		head, _ := br.Peek(4)
 		return Failed(fmt.Errorf("not a Parquet file (starts with %q)", head)), nil
 	}
 	return NewFramer(def, br), nil
+}
+
+// Plain returns an object's content decompressed (when gzip) and whether
+// that content is Parquet.
+func Plain(r io.Reader) (*bufio.Reader, bool, error) {
+	plain, err := Decompress(r)
+	if err != nil {
+		return nil, false, err
+	}
+	br := bufio.NewReaderSize(plain, 64<<10)
+	head, err := br.Peek(4)
+	if err != nil && err != io.EOF {
+		return nil, false, err
+	}
+	return br, parquet.IsParquet(head), nil
 }
 
 // Failed is a framer for content that cannot be framed at all: it yields

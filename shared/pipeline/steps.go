@@ -175,18 +175,17 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 		body.Close()
 		return s.splitParquet(ctx, out, whole, size, per)
 	}
-	plain, err := format.Decompress(head)
+	plain, isParquet, err := format.Plain(head)
 	if err != nil {
 		return SplitOutput{}, fmt.Errorf("s3://%s/%s: %w", src.Bucket, src.Key, err)
 	}
-	inner := bufio.NewReaderSize(plain, 64<<10)
-	if magic, _ := inner.Peek(4); parquet.IsParquet(magic) {
+	if isParquet {
 		// A Parquet file gzipped whole cannot be range-read: parse reads
 		// it in one piece.
 		out.ChunkCount, out.Chunk = 1, whole
 		return out, nil
 	}
-	fr := format.NewFramer(def, inner)
+	fr := format.NewFramer(def, plain)
 	var chunks []Chunk
 	w := newChunkWriter()
 	flush := func() error {
