@@ -62,14 +62,9 @@ func TestParquetAndJSONGiveSameDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var records []json.RawMessage
-	if err := json.Unmarshal(jb, &records); err != nil {
+	ndjson, err := oneRecordPerLine(jb)
+	if err != nil {
 		t.Fatal(err)
-	}
-	var ndjson bytes.Buffer
-	for _, r := range records {
-		json.Compact(&ndjson, r)
-		ndjson.WriteByte('\n')
 	}
 	reg := logtype.Builtin()
 	key := "aws/SSC/1.0/region=us-east-1/accountId=123456789012/eventDay=20221115/x.gz.parquet"
@@ -77,7 +72,7 @@ func TestParquetAndJSONGiveSameDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromJSON, err := golden.Process(reg.Get("ocsf-json"), key, &ndjson)
+	fromJSON, err := golden.Process(reg.Get("ocsf-json"), key, bytes.NewReader(ndjson))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,19 +145,9 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if def.Name == "ocsf-json" && bytes.HasPrefix(bytes.TrimSpace(b), []byte("[")) {
-				var recs []json.RawMessage
-				json.Unmarshal(b, &recs)
-				var buf bytes.Buffer
-				for _, r := range recs {
-					json.Compact(&buf, r)
-					buf.WriteByte('\n')
-				}
-				b = buf.Bytes()
-			} else if def.Name == "ocsf-json" {
-				var buf bytes.Buffer
-				if json.Compact(&buf, b) == nil {
-					b = append(buf.Bytes(), '\n')
+			if def.Name == "ocsf-json" {
+				if b, err = oneRecordPerLine(b); err != nil {
+					t.Fatal(err)
 				}
 			}
 			res, err := golden.Process(def, "aws/X/1.0/region=us-east-1/accountId=123456789012/eventDay=20240101/"+name, bytes.NewReader(b))
@@ -179,4 +164,25 @@ func TestCorpus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oneRecordPerLine turns a pretty-printed JSON record, or a JSON array of
+// records, into one compact record per line, as the json format reads them.
+func oneRecordPerLine(b []byte) ([]byte, error) {
+	var recs []json.RawMessage
+	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("[")) {
+		if err := json.Unmarshal(b, &recs); err != nil {
+			return nil, err
+		}
+	} else {
+		recs = []json.RawMessage{b}
+	}
+	var buf bytes.Buffer
+	for _, r := range recs {
+		if err := json.Compact(&buf, r); err != nil {
+			return nil, err
+		}
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes(), nil
 }
