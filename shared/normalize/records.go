@@ -18,6 +18,14 @@ type Sink interface {
 	Skip(num int, reason string) error
 }
 
+// Enriching is a Sink that adds to each normalized document before it is
+// encoded (the fused load path runs the enrichers there, so a document is
+// encoded once and never decoded again).
+type Enriching interface {
+	Sink
+	Enrich(o *Output)
+}
+
 // Records runs every record the framer yields through decoding,
 // normalization and encoding: the parse step's loop, shared by the Lambda
 // step, the golden tests and the benchmarks so they all measure and check
@@ -27,6 +35,7 @@ type Sink interface {
 func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink) (int, error) {
 	in := 0
 	var buf []byte
+	enrich, _ := sink.(Enriching)
 	for {
 		rec, err := fr.Next()
 		if err == io.EOF {
@@ -60,6 +69,9 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 				return in, err
 			}
 			continue
+		}
+		if enrich != nil {
+			enrich.Enrich(&o)
 		}
 		buf, err = doc.AppendJSON(buf[:0], o.Doc)
 		if err != nil {
