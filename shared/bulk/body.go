@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/siemloader/siem/shared/doc"
 )
 
 // entry is one document framed for a bulk body: action line and source
@@ -22,23 +24,22 @@ func prepare(d *Doc) (entry, *Failure) {
 	if d.Index == "" {
 		return fail(400, "invalid_document", "document has no index name")
 	}
-	src, err := compactSource(d.Source)
-	if err != nil {
-		return fail(400, "invalid_document", "source is not a valid JSON object: %v", err)
+	src := []byte(d.Source)
+	if !d.Encoded {
+		var err error
+		if src, err = compactSource(d.Source); err != nil {
+			return fail(400, "invalid_document", "source is not a valid JSON object: %v", err)
+		}
 	}
-	action := struct {
-		Index struct {
-			Index string `json:"_index"`
-			ID    string `json:"_id,omitempty"`
-		} `json:"index"`
-	}{}
-	action.Index.Index, action.Index.ID = d.Index, d.ID
-	line, err := json.Marshal(action)
-	if err != nil {
-		return fail(400, "invalid_document", "action line: %v", err)
+	data := make([]byte, 0, len(d.Index)+len(d.ID)+len(src)+32)
+	data = append(data, `{"index":{"_index":`...)
+	data, _ = doc.AppendJSON(data, d.Index)
+	if d.ID != "" {
+		data = append(data, `,"_id":`...)
+		data, _ = doc.AppendJSON(data, d.ID)
 	}
-	data := make([]byte, 0, len(line)+len(src)+2)
-	data = append(append(append(append(data, line...), '\n'), src...), '\n')
+	data = append(data, "}}\n"...)
+	data = append(append(data, src...), '\n')
 	if len(data) > MaxBodyLimit {
 		return fail(413, "document_too_large", "document is %d bytes in a bulk body, over the %d-byte (10 MiB) request limit; not sent", len(data), MaxBodyLimit)
 	}

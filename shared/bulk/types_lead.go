@@ -19,6 +19,9 @@ type Doc struct {
 	ID     string          `json:"_id"`
 	Record int             `json:"record"`
 	Source json.RawMessage `json:"_source"`
+	// Encoded says Source was written by doc.AppendJSON in this process:
+	// a valid one-line JSON object that need not be checked again.
+	Encoded bool `json:"-"`
 }
 
 // Failure is a document OpenSearch refused for good.

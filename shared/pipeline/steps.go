@@ -112,16 +112,17 @@ func (in SplitInput) Source() (ObjectRef, error) {
 	return ObjectRef{Bucket: in.Bucket, Key: in.Key}, nil
 }
 
-// Split decides the object's log type and cuts it into chunks.
-func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
+// plan is split's decision before reading the object: the object, its
+// log type and size, or the reason it is skipped.
+func (s *Steps) plan(ctx context.Context, in SplitInput) (SplitOutput, *logtype.Definition, int64, error) {
 	src, err := in.Source()
 	if err != nil {
-		return SplitOutput{}, err
+		return SplitOutput{}, nil, 0, err
 	}
 	out := SplitOutput{Source: src}
-	skip := func(reason string) (SplitOutput, error) {
+	skip := func(reason string) (SplitOutput, *logtype.Definition, int64, error) {
 		out.Skipped, out.SkipReason = true, reason
-		return out, nil
+		return out, nil, 0, nil
 	}
 	if strings.HasSuffix(src.Key, "/") {
 		return skip(SkipFolder)
@@ -132,7 +133,7 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	var def *logtype.Definition
 	if in.LogType != "" {
 		if def = s.cfg.Registry.Get(in.LogType); def == nil {
-			return SplitOutput{}, fmt.Errorf("unknown log type %q", in.LogType)
+			return SplitOutput{}, nil, 0, fmt.Errorf("unknown log type %q", in.LogType)
 		}
 	} else if def = s.cfg.Registry.Detect(src.Key); def == nil {
 		return skip(SkipUnknownType)
@@ -148,13 +149,23 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	if size < 0 {
 		info, err := s.cfg.Store.Head(ctx, src.Bucket, src.Key)
 		if err != nil {
-			return SplitOutput{}, storeError(err)
+			return SplitOutput{}, nil, 0, storeError(err)
 		}
 		size = info.Size
 	}
 	if size == 0 {
 		return skip(SkipEmpty)
 	}
+	return out, def, size, nil
+}
+
+// Split decides the object's log type and cuts it into chunks.
+func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
+	out, def, size, err := s.plan(ctx, in)
+	if err != nil || out.Skipped {
+		return out, err
+	}
+	src := out.Source
 	whole := &Chunk{Source: src, LogType: def.Name, Data: src}
 	if size <= s.cfg.InlineMaxBytes {
 		out.ChunkCount, out.Chunk = 1, whole
@@ -602,7 +613,7 @@ func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
 		return out, nil
 	}
 	if s.cfg.Indexer == nil {
-		return StepOutput{}, errors.New("no OpenSearch endpoint configured (OPENSEARCH_ENDPOINT)")
+		return StepOutput{}, errNoIndexer
 	}
 	dead := newGzLines()
 	now := normalize.FormatTime(s.cfg.Now())
@@ -612,44 +623,12 @@ func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
 		if len(batch) == 0 {
 			return nil
 		}
-		res, err := s.cfg.Indexer.Index(ctx, batch)
-		if err != nil {
-			return err
-		}
-		out.Counts.Indexed += res.Indexed
-		// A read-only index (disk watermark, a manual block) sends its
-		// documents to the next index of the same name: <index>_02, _03...
-		failed := res.Failed
-		for attempt := 0; attempt < maxRedirects && len(failed) > 0; attempt++ {
-			var redirect []bulk.Doc
-			var keep []bulk.Failure
-			for _, f := range failed {
-				if readOnly(f) {
-					f.Doc.Index = nextIndex(f.Doc.Index)
-					redirect = append(redirect, f.Doc)
-				} else {
-					keep = append(keep, f)
-				}
-			}
-			if len(redirect) == 0 {
-				break
-			}
-			slog.Warn("index read-only: documents redirected", "to", redirect[0].Index, "documents", len(redirect))
-			res, err := s.cfg.Indexer.Index(ctx, redirect)
-			if err != nil {
-				return err
-			}
-			out.Counts.Indexed += res.Indexed
-			failed = append(keep, res.Failed...)
-		}
-		for _, f := range failed {
-			out.Counts.DeadLettered++
-			reason := fmt.Sprintf("OpenSearch %d %s: %s", f.Status, f.Type, f.Reason)
-			out.Counts.reason(fmt.Sprintf("OpenSearch %d %s", f.Status, f.Type))
-			dead.add(DeadLetter{Step: "index", Source: srcURI, LogType: in.Chunk.LogType, Record: f.Doc.Record, Reason: reason, Index: f.Doc.Index, ID: f.Doc.ID, Doc: f.Doc.Source, Time: now})
-		}
+		err := s.sendBatch(ctx, batch, &out.Counts, func(d DeadLetter) {
+			d.Source, d.LogType, d.Time = srcURI, in.Chunk.LogType, now
+			dead.add(d)
+		})
 		batch = batch[:0]
-		return nil
+		return err
 	}
 	err := s.readDocs(ctx, in.Docs, func(d bulk.Doc) error {
 		batch = append(batch, d)
@@ -671,6 +650,48 @@ func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
 		}
 	}
 	return out, nil
+}
+
+// sendBatch indexes a batch and counts the outcome; documents refused for
+// good become dead letters (dead gets them without source, log type and
+// time, which the caller adds). A read-only index (disk watermark, a manual
+// block) sends its documents to the next index of the same name: <index>_02,
+// _03...
+func (s *Steps) sendBatch(ctx context.Context, batch []bulk.Doc, counts *Counts, dead func(DeadLetter)) error {
+	res, err := s.cfg.Indexer.Index(ctx, batch)
+	if err != nil {
+		return err
+	}
+	counts.Indexed += res.Indexed
+	failed := res.Failed
+	for attempt := 0; attempt < maxRedirects && len(failed) > 0; attempt++ {
+		var redirect []bulk.Doc
+		var keep []bulk.Failure
+		for _, f := range failed {
+			if readOnly(f) {
+				f.Doc.Index = nextIndex(f.Doc.Index)
+				redirect = append(redirect, f.Doc)
+			} else {
+				keep = append(keep, f)
+			}
+		}
+		if len(redirect) == 0 {
+			break
+		}
+		slog.Warn("index read-only: documents redirected", "to", redirect[0].Index, "documents", len(redirect))
+		res, err := s.cfg.Indexer.Index(ctx, redirect)
+		if err != nil {
+			return err
+		}
+		counts.Indexed += res.Indexed
+		failed = append(keep, res.Failed...)
+	}
+	for _, f := range failed {
+		counts.DeadLettered++
+		counts.reason(fmt.Sprintf("OpenSearch %d %s", f.Status, f.Type))
+		dead(DeadLetter{Step: "index", Record: f.Doc.Record, Reason: fmt.Sprintf("OpenSearch %d %s: %s", f.Status, f.Type, f.Reason), Index: f.Doc.Index, ID: f.Doc.ID, Doc: f.Doc.Source})
+	}
+	return nil
 }
 
 // maxRedirects bounds the read-only redirections of one batch.

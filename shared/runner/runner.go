@@ -6,7 +6,6 @@ package runner
 import (
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,8 +36,10 @@ type Options struct {
 	OutDir  string // documents (file sink) and dead letters
 	Indexer bulk.Indexer
 	// Enrichers run in the enrich step (GeoIP...).
-	Enrichers    []pipeline.Enricher
-	Registry     *logtype.Registry
+	Enrichers []pipeline.Enricher
+	Registry  *logtype.Registry
+	// ChunkRecords is the number of records the workers take at a time
+	// (default 2,000).
 	ChunkRecords int
 	// InlineMaxBytes: files at most this big are parsed whole (default 1 MiB).
 	InlineMaxBytes int64
@@ -152,12 +153,18 @@ func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Resu
 	if err != nil {
 		return res, err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(res.Failed) == 0 {
+		for _, d := range docs {
+			c.byIndex[d.Index]++
+		}
+		return res, nil
+	}
 	failed := map[string]int{}
 	for _, f := range res.Failed {
 		failed[f.Doc.Index+"\x00"+f.Doc.ID]++
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	for _, d := range docs {
 		k := d.Index + "\x00" + d.ID
 		if failed[k] > 0 {
@@ -247,7 +254,6 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	sum := &Summary{ByType: map[string]*TypeCounts{}, Reasons: map[string]int{}, SkippedObjects: []SkippedObject{}}
-	var mu sync.Mutex
 	typeOf := func(t string) *TypeCounts {
 		if sum.ByType[t] == nil {
 			sum.ByType[t] = &TypeCounts{}
@@ -256,58 +262,20 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	done := 0
 	for _, in := range inputs {
-		sp, err := steps.Split(ctx, pipeline.SplitInput{Bucket: LocalBucket, Key: keyFor(in), LogType: o.LogType})
+		res, err := steps.LoadObject(ctx, pipeline.SplitInput{Bucket: LocalBucket, Key: keyFor(in), LogType: o.LogType}, o.Workers, o.ChunkRecords)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", in, err)
 		}
+		sp, objCounts := res.Split, res.Counts
 		sum.Objects++
 		if sp.Skipped {
 			sum.SkippedObjects = append(sum.SkippedObjects, SkippedObject{Path: in, Reason: sp.SkipReason})
 			progress(o.Progress, "[%d/%d] %s: skipped (%s)\n", sum.Objects, len(inputs), in, sp.SkipReason)
 			continue
 		}
-		chunks := []pipeline.Chunk{}
-		if sp.Chunk != nil {
-			chunks = append(chunks, *sp.Chunk)
-		} else if sp.Manifest != nil {
-			rc, err := steps.Store().Get(ctx, sp.Manifest.Bucket, sp.Manifest.Key)
-			if err != nil {
-				return nil, err
-			}
-			err = json.NewDecoder(rc).Decode(&chunks)
-			rc.Close()
-			if err != nil {
-				return nil, fmt.Errorf("%s: manifest: %w", in, err)
-			}
-		}
 		tc := typeOf(sp.LogType)
 		tc.Objects++
-		var objCounts pipeline.Counts
-		errs := make(chan error, len(chunks))
-		sem := make(chan struct{}, o.Workers)
-		var wg sync.WaitGroup
-		for _, c := range chunks {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func(c pipeline.Chunk) {
-				defer wg.Done()
-				defer func() { <-sem }()
-				res, err := runChunk(ctx, steps, c)
-				if err != nil {
-					errs <- fmt.Errorf("%s chunk %d: %w", in, c.Seq, err)
-					return
-				}
-				mu.Lock()
-				objCounts.Add(res.Counts)
-				mu.Unlock()
-			}(c)
-		}
-		wg.Wait()
-		close(errs)
-		if err := <-errs; err != nil {
-			return nil, err
-		}
-		sum.Chunks += len(chunks)
+		sum.Chunks += res.Batches
 		tc.RecordsIn += objCounts.RecordsIn
 		tc.Indexed += objCounts.Indexed
 		tc.DeadLettered += objCounts.DeadLettered
@@ -333,18 +301,6 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, nil
-}
-
-func runChunk(ctx context.Context, steps *pipeline.Steps, c pipeline.Chunk) (pipeline.StepOutput, error) {
-	p, err := steps.Parse(ctx, c)
-	if err != nil {
-		return p, err
-	}
-	e, err := steps.Enrich(ctx, p)
-	if err != nil {
-		return e, err
-	}
-	return steps.Index(ctx, e)
 }
 
 func progress(w io.Writer, f string, a ...any) {

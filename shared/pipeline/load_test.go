@@ -1,0 +1,289 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/geoip"
+	"github.com/siemloader/siem/shared/ioc"
+	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/pipeline"
+	"github.com/siemloader/siem/shared/useragent"
+	"github.com/siemloader/siem/shared/xff"
+)
+
+// enrichers are all four, with MaxMind's test databases and an IoC
+// database of the test feeds.
+func enrichers(t *testing.T) []pipeline.Enricher {
+	t.Helper()
+	geo, err := geoip.Open("../geoip/testdata/GeoLite2-City-Test.mmdb", "../geoip/testdata/GeoLite2-ASN-Test.mmdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { geo.Close() })
+	ib := ioc.NewBuilder()
+	for name, parse := range map[string]func(io.Reader) (ioc.Stats, error){
+		"tor_exit-addresses.txt": ib.ParseTor,
+		"txt_ipsum_levels_5.txt": func(f io.Reader) (ioc.Stats, error) { return ib.ParseTXT(f, ioc.Indicator{Provider: "ipsum"}) },
+		"stix21_apt1.json":       func(f io.Reader) (ioc.Stats, error) { return ib.ParseSTIX(f, "custom", "apt1") },
+	} {
+		f, err := os.Open("../ioc/testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parse(f); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	db := ioc.Open(ib.Build(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)))
+	trusted, err := xff.ParseTrusted(strings.NewReader("10.0.0.0/8\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []pipeline.Enricher{
+		pipeline.XFFEnricher{Trusted: trusted},
+		pipeline.GeoIPEnricher{DB: geo},
+		pipeline.IoCEnricher{DB: func() *ioc.DB { return db }},
+		pipeline.UserAgentEnricher{Parser: useragent.Default()},
+	}
+}
+
+// sample is one golden test input and the log type it is read as.
+type sample struct {
+	path string
+	def  *logtype.Definition
+}
+
+// samples are the inputs of every golden file that yields documents, read
+// as the log type of those documents under its sample key.
+func samples(t *testing.T) []sample {
+	t.Helper()
+	goldens, _ := filepath.Glob("../logtypes/*/testdata/*.golden.json")
+	if len(goldens) < 50 {
+		t.Fatalf("found %d golden files", len(goldens))
+	}
+	var out []sample
+	for _, g := range goldens {
+		b, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res struct {
+			Documents []struct {
+				Source struct {
+					LogType string `json:"@log_type"`
+				} `json:"_source"`
+			} `json:"documents"`
+		}
+		if err := json.Unmarshal(b, &res); err != nil {
+			t.Fatalf("%s: %v", g, err)
+		}
+		if len(res.Documents) == 0 {
+			continue
+		}
+		def := logtype.Builtin().Get(res.Documents[0].Source.LogType)
+		if def == nil || def.SampleKey == "" {
+			continue
+		}
+		out = append(out, sample{strings.TrimSuffix(g, ".golden.json"), def})
+	}
+	return out
+}
+
+// outcome is what a run left behind: documents as indexed, dead letters
+// as staged (their time fields are the fixture's fixed clock).
+type outcome struct {
+	counts pipeline.Counts
+	docs   []string
+	dead   map[string]string
+}
+
+func collect(t *testing.T, f *fixture, counts pipeline.Counts) outcome {
+	t.Helper()
+	o := outcome{counts: counts, dead: map[string]string{}}
+	for _, d := range f.sink.Docs() {
+		o.docs = append(o.docs, d.Index+" "+d.ID+" "+string(d.Source))
+	}
+	slices.Sort(o.docs)
+	keys, _ := f.store.List(context.Background(), staging, "dead-letter/")
+	for _, k := range keys {
+		rc, _ := f.store.Get(context.Background(), staging, k)
+		o.dead[k] = string(gunzip(t, rc))
+		rc.Close()
+	}
+	return o
+}
+
+func gunzip(t *testing.T, r io.Reader) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(zr)
+	return b
+}
+
+func sameOutcome(t *testing.T, name string, want, got outcome) {
+	t.Helper()
+	if !equalCounts(want.counts, got.counts) {
+		t.Errorf("%s: counts %+v, the three steps gave %+v", name, got.counts, want.counts)
+	}
+	if !slices.Equal(want.docs, got.docs) {
+		for i := range min(len(want.docs), len(got.docs)) {
+			if want.docs[i] != got.docs[i] {
+				t.Errorf("%s: document %d differs:\n got %s\nwant %s", name, i, got.docs[i], want.docs[i])
+				break
+			}
+		}
+		t.Errorf("%s: %d documents, the three steps gave %d", name, len(got.docs), len(want.docs))
+	}
+	for k, v := range want.dead {
+		if got.dead[k] != v {
+			t.Errorf("%s: dead letters %s differ:\n got %q\nwant %q", name, k, got.dead[k], v)
+		}
+	}
+	if len(got.dead) != len(want.dead) {
+		t.Errorf("%s: %d dead-letter files, the three steps wrote %d", name, len(got.dead), len(want.dead))
+	}
+}
+
+func equalCounts(a, b pipeline.Counts) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Equal(ja, jb)
+}
+
+// TestLoadEqualsTheThreeSteps runs every golden sample with every enricher
+// through parse -> enrich -> index (documents staged and decoded again)
+// and through the fused Load and LoadObject (one map per record, encoded
+// once): documents, counts and dead letters must be the same.
+func TestLoadEqualsTheThreeSteps(t *testing.T) {
+	enr := enrichers(t)
+	ctx := context.Background()
+	all := samples(t)
+	for _, s := range all {
+		content, err := os.ReadFile(s.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := s.def.Name + "/" + filepath.Base(s.path)
+		in := pipeline.SplitInput{Bucket: logBucket, Key: s.def.SampleKey}
+
+		steps := newFixture(t, pipeline.StepsConfig{Enrichers: enr, InlineMaxBytes: 1 << 30})
+		steps.store.Put(ctx, logBucket, s.def.SampleKey, content)
+		sp, counts := steps.runAll(t, in)
+		if sp.Skipped {
+			t.Fatalf("%s: skipped: %s", name, sp.SkipReason)
+		}
+		identity(t, counts)
+		want := collect(t, steps, counts)
+		if len(want.docs) == 0 {
+			t.Fatalf("%s: no documents", name)
+		}
+
+		load := newFixture(t, pipeline.StepsConfig{Enrichers: enr, InlineMaxBytes: 1 << 30})
+		load.store.Put(ctx, logBucket, s.def.SampleKey, content)
+		out, err := load.steps.Load(ctx, *sp.Chunk)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		identity(t, out.Counts)
+		sameOutcome(t, name+" Load", want, collect(t, load, out.Counts))
+
+		for _, workers := range []int{1, 3} {
+			obj := newFixture(t, pipeline.StepsConfig{Enrichers: enr})
+			obj.store.Put(ctx, logBucket, s.def.SampleKey, content)
+			res, err := obj.steps.LoadObject(ctx, in, workers, 2)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			identity(t, res.Counts)
+			if want.counts.RecordsIn > 2 && res.Batches < 2 {
+				t.Errorf("%s: %d records in %d batches of 2", name, want.counts.RecordsIn, res.Batches)
+			}
+			sameOutcome(t, name+" LoadObject", want, collect(t, obj, res.Counts))
+		}
+	}
+	t.Logf("%d golden samples, same documents, counts and dead letters", len(all))
+}
+
+// TestLoadObjectDamagedGzip: records before the damage load, the rest is
+// one dead letter saying where reading stopped, whatever the workers.
+func TestLoadObjectDamagedGzip(t *testing.T) {
+	ctx := context.Background()
+	whole := gz(vpcLines(5000))
+	damaged := whole[:len(whole)*2/3]
+	for _, workers := range []int{1, 2} {
+		f := newFixture(t, pipeline.StepsConfig{})
+		f.store.Put(ctx, logBucket, vpcKey, damaged)
+		res, err := f.steps.LoadObject(ctx, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey}, workers, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		identity(t, res.Counts)
+		// The cut line is one dead letter, the unreadable rest another.
+		if res.Counts.DeadLettered != 2 || res.Counts.Reasons["unreadable from here to the end of the object"] != 1 || res.Counts.Indexed < 1000 {
+			t.Fatalf("workers %d: %+v", workers, res.Counts)
+		}
+		dead := collect(t, f, res.Counts).dead
+		if len(dead) != 1 {
+			t.Fatalf("dead letters %v", dead)
+		}
+		for _, v := range dead {
+			lines := strings.Split(strings.TrimSpace(v), "\n")
+			if len(lines) != 2 || !strings.Contains(lines[1], "unreadable from here") {
+				t.Errorf("dead letters, in record order, the unreadable rest last: %s", v)
+			}
+		}
+	}
+}
+
+// refusing fails every call after the first n with a retryable error.
+type refusing struct {
+	sink  *bulk.MemorySink
+	calls int
+	n     int
+}
+
+func (r *refusing) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
+	r.calls++
+	if r.calls > r.n {
+		return bulk.Result{}, &bulk.RetryableError{Status: 429, Reason: "too many requests"}
+	}
+	return r.sink.Index(ctx, docs)
+}
+
+// TestLoadRetryableFailsTheCall: a throttled cluster fails Load and
+// LoadObject with the retryable error (the state machine or the runner
+// tries again; ids are deterministic), never a partial success.
+func TestLoadRetryableFailsTheCall(t *testing.T) {
+	ctx := context.Background()
+	for _, workers := range []int{0, 1, 2} {
+		r := &refusing{sink: bulk.NewMemorySink(), n: 1}
+		f := newFixture(t, pipeline.StepsConfig{Indexer: r, IndexBatch: 100})
+		f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(1000)))
+		var err error
+		if workers == 0 {
+			_, err = f.steps.Load(ctx, pipeline.Chunk{Source: pipeline.ObjectRef{Bucket: logBucket, Key: vpcKey}, LogType: "vpcflowlogs", Data: pipeline.ObjectRef{Bucket: logBucket, Key: vpcKey}})
+		} else {
+			_, err = f.steps.LoadObject(ctx, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey}, workers, 50)
+		}
+		var re *bulk.RetryableError
+		if !errors.As(err, &re) || re.Status != 429 {
+			t.Errorf("workers %d: error %v, want the retryable 429", workers, err)
+		}
+	}
+}
