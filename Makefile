@@ -88,9 +88,13 @@ demo:
 	rm -rf out/demo
 	$(GO) run ./cmd/siem load --out out/demo --summary out/demo/summary.json testdata/demo
 
-## bench: records/s and MB/s per log type (one core), peak memory.
+## bench: records/s and MB/s per log type (one core), peak memory, then the
+## end-to-end table (siem load on inputs built from the samples, one core
+## and all cores; BENCH_E2E_FLAGS=-quick skips the 1 GB row).
+BENCH_E2E_FLAGS ?=
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1 ./bench/
+	$(GO) run ./bench/e2e $(BENCH_E2E_FLAGS)
 
 ## invoke-<LogicalId>: sam local invoke with the function's first event.
 invoke-%:
