@@ -17,6 +17,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/logtype"
@@ -106,11 +107,19 @@ type lineFramer struct {
 	csv    bool
 	marker string // first field that marks a csv header line
 	header string
+	// arena holds the lines handed out: records are copied into it
+	// back to back instead of one allocation per line. It is only
+	// appended to (a full arena is replaced), so a record's Raw stays
+	// valid and unchanged after later calls to Next.
+	arena []byte
 }
+
+// lineArena is the size of the blocks lines are copied into.
+const lineArena = 64 << 10
 
 func (f *lineFramer) Next() (Record, error) {
 	for {
-		b, err := f.r.ReadBytes('\n')
+		b, err := f.readLine()
 		if len(b) == 0 && err != nil {
 			if err == io.EOF {
 				return Record{}, io.EOF
@@ -126,14 +135,43 @@ func (f *lineFramer) Next() (Record, error) {
 			continue
 		}
 		if f.csv && f.isHeader(b) {
-			f.header = string(b)
+			if f.header != string(b) {
+				f.header = string(b)
+			}
 			continue
 		}
 		if f.csv && b[0] == '#' {
 			continue // a comment line ("#Version: 1.0"), not a record
 		}
-		return Record{Num: f.line, Raw: b, Header: f.header}, nil
+		return Record{Num: f.line, Raw: f.keep(b), Header: f.header}, nil
 	}
+}
+
+// readLine returns the next line with its newline, as bufio's ReadBytes,
+// but the bytes are the reader's buffer (valid until the next read) unless
+// the line is longer than the buffer.
+func (f *lineFramer) readLine() ([]byte, error) {
+	b, err := f.r.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		return b, err
+	}
+	long := append([]byte(nil), b...)
+	for err == bufio.ErrBufferFull {
+		b, err = f.r.ReadSlice('\n')
+		long = append(long, b...)
+	}
+	return long, err
+}
+
+// keep copies a line into the arena and returns the copy, its capacity cut
+// to its length (an append to one record cannot reach the next).
+func (f *lineFramer) keep(b []byte) []byte {
+	if len(b) > cap(f.arena)-len(f.arena) {
+		f.arena = make([]byte, 0, max(lineArena, len(b)))
+	}
+	start := len(f.arena)
+	f.arena = append(f.arena, b...)
+	return f.arena[start:len(f.arena):len(f.arena)]
 }
 
 // isHeader spots header lines: the marker as first field, or a line of
@@ -222,68 +260,97 @@ func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {
 		if m == nil || m[0] != 0 {
 			return nil, errors.New("line does not match the log type's pattern")
 		}
-		out := map[string]any{}
-		for i, name := range re.SubexpNames() {
+		// One string for the line; every value is a substring of it.
+		line := string(raw)
+		names := re.SubexpNames()
+		out := make(map[string]any, len(names)+docHeadroom)
+		vals := NewValues(len(names))
+		for i, name := range names {
 			if name == "" || m[2*i] < 0 {
 				continue
 			}
-			out[name] = string(raw[m[2*i]:m[2*i+1]])
+			out[name] = vals.Box(line[m[2*i]:m[2*i+1]])
 		}
 		return out, nil
 	}
 }
 
-// headerCache keeps the last parsed header: every record of a file shares
-// it, so names are split and normalised once, not per record.
+// headerCache keeps the parsed headers: every record of a file shares
+// one, so names are split and normalised once, not per record.
 // The cache is bounded: a file full of distinct junk headers cannot grow it.
+// lastHeader answers the common case (the same header as the record
+// before) without the lock.
 var (
 	headerMu    sync.Mutex
-	headerCache = map[string][]string{}
+	headerCache = map[headerKey][]string{}
+	lastHeader  atomic.Pointer[headerEntry]
 )
 
+type headerKey struct{ header, delim string }
+
+type headerEntry struct {
+	key   headerKey
+	names []string
+}
+
 func headerNames(header, delim string) []string {
-	key := delim + "\x00" + header
+	key := headerKey{header, delim}
+	if e := lastHeader.Load(); e != nil && e.key == key {
+		return e.names
+	}
 	headerMu.Lock()
 	names, ok := headerCache[key]
 	headerMu.Unlock()
-	if ok {
-		return names
+	if !ok {
+		names = parseHeader(header, delim)
+		headerMu.Lock()
+		if len(headerCache) >= 64 {
+			headerCache = map[headerKey][]string{}
+		}
+		headerCache[key] = names
+		headerMu.Unlock()
 	}
+	lastHeader.Store(&headerEntry{key: key, names: names})
+	return names
+}
+
+func parseHeader(header, delim string) []string {
 	if strings.HasPrefix(header, "#") {
 		// "#Fields: date time cs(Host) ...": drop the tag.
 		if _, rest, ok := strings.Cut(header, " "); ok {
 			header = rest
 		}
 	}
+	var names []string
 	if delim == "" || !strings.Contains(header, delim) {
 		names = strings.Fields(header)
 	} else {
-		names = splitFields(header, delim)
+		names = splitFields(header, delim, nil)
 	}
 	for i, n := range names {
 		names[i] = fieldName(n)
 	}
-	headerMu.Lock()
-	if len(headerCache) >= 64 {
-		headerCache = map[string][]string{}
-	}
-	headerCache[key] = names
-	headerMu.Unlock()
 	return names
 }
 
+// docHeadroom is room made in a record's map for the fields normalization
+// adds at the top level (@message, @timestamp, event, source, ...), so the
+// map is not grown and rehashed on the way.
+const docHeadroom = 12
+
 func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
-	line := string(unwrapMessage(rec.Raw))
+	line := string(unwrapMessage(rec.Raw)) // one copy; values are substrings
 	delim := def.Delimiter
 	header := rec.Header
 	if delim == "" && strings.Contains(header, ",") && !strings.Contains(header, " ") {
 		delim = ","
 	}
-	vals := splitFields(line, delim)
 	var names []string
 	if header != "" {
 		names = headerNames(header, delim)
-	} else {
+	}
+	vals := splitFields(line, delim, make([]string, 0, max(len(names), 8)))
+	if header == "" {
 		var counts []string
 		for _, h := range def.DefaultHeaders {
 			n := headerNames(h, def.Delimiter)
@@ -303,9 +370,9 @@ func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
 	if len(vals) > len(names) || (len(vals) < len(names) && (def.MinColumns == 0 || len(vals) < def.MinColumns)) {
 		return nil, fmt.Errorf("line has %d fields but its header names %d", len(vals), len(names))
 	}
-	out := make(map[string]any, len(names))
-	for i, v := range vals {
-		out[names[i]] = v
+	out := make(map[string]any, len(names)+docHeadroom)
+	for i := range vals {
+		out[names[i]] = BoxIn(vals, i) // vals is not written again
 	}
 	return out, nil
 }
@@ -336,9 +403,12 @@ func unwrapMessage(raw []byte) []byte {
 	return []byte(strings.TrimSpace(*w.Message))
 }
 
-func splitFields(s, delim string) []string {
+// splitFields splits a line into dst: on runs of white space when delim is
+// empty (as strings.Fields), else on delim, with csv quoting when the line
+// has quotes and delim is one byte.
+func splitFields(s, delim string, dst []string) []string {
 	if delim == "" {
-		return strings.Fields(s)
+		return splitSpace(s, dst)
 	}
 	if len(delim) == 1 && strings.Contains(s, `"`) {
 		// Quoted values may hold the delimiter ("a, b") and doubled quotes.
@@ -350,7 +420,41 @@ func splitFields(s, delim string) []string {
 			return vals
 		}
 	}
-	return strings.Split(s, delim)
+	for {
+		i := strings.Index(s, delim)
+		if i < 0 {
+			return append(dst, s)
+		}
+		dst = append(dst, s[:i])
+		s = s[i+len(delim):]
+	}
+}
+
+// asciiSpace marks the bytes strings.Fields splits on in ASCII text.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// splitSpace is strings.Fields appending to dst; text with non-ASCII bytes
+// goes to strings.Fields itself (Unicode white space).
+func splitSpace(s string, dst []string) []string {
+	start := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return append(dst[:0], strings.Fields(s)...)
+		}
+		if asciiSpace[c] {
+			if start >= 0 {
+				dst = append(dst, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
 }
 
 func jsonKind(v any) string {
