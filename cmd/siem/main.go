@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 
@@ -136,9 +137,21 @@ func load(args []string) error {
 	rotation := fs.String("rotation", "", "index rotation for every log type: daily, weekly, monthly, yearly, auto")
 	indexTZ := fs.String("index-tz", "", "time zone of the index date, e.g. +09:00 (default UTC)")
 	config := fs.String("config", "", "custom log types YAML (see docs/custom-log-types.example.yaml)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if len(paths) == 0 {
 		return fmt.Errorf("load: no PATH given")

@@ -41,6 +41,10 @@ type Result struct {
 }
 
 // Indexer indexes documents.
+//
+// Callers may reuse the memory of the documents' sources once Index has
+// returned (the fused load path does), so an Indexer that keeps documents
+// copies them, and Result.Failed is read before the next call.
 type Indexer interface {
 	Index(ctx context.Context, docs []Doc) (Result, error)
 }
@@ -82,7 +86,10 @@ func NewMemorySink() *MemorySink { return &MemorySink{} }
 func (m *MemorySink) Index(_ context.Context, docs []Doc) (Result, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.docs = append(m.docs, docs...)
+	for _, d := range docs {
+		d.Source = append(json.RawMessage(nil), d.Source...)
+		m.docs = append(m.docs, d)
+	}
 	return Result{Indexed: len(docs), Requests: 1}, nil
 }
 
@@ -117,12 +124,16 @@ func (f *FileSink) Index(_ context.Context, docs []Doc) (Result, error) {
 			res.Failed = append(res.Failed, Failure{Doc: d, Status: 400, Type: "invalid_index_name_exception", Reason: fmt.Sprintf("index name %q cannot be a file name", d.Index)})
 			continue
 		}
-		e, fail := prepare(&d)
-		if fail != nil {
-			res.Failed = append(res.Failed, *fail)
-			continue
+		src := []byte(d.Source)
+		if !d.Encoded || d.Index == "" || len(src)+len(d.Index)+len(d.ID)+32 > MaxBodyLimit {
+			// What the bulk body would refuse, refused alike.
+			e, fail := prepare(&d)
+			if fail != nil {
+				res.Failed = append(res.Failed, *fail)
+				continue
+			}
+			src = e.data[bytes.IndexByte(e.data, '\n')+1 : len(e.data)-1]
 		}
-		src := e.data[bytes.IndexByte(e.data, '\n')+1 : len(e.data)-1]
 		w, ok := f.bufs[d.Index]
 		if !ok {
 			if err := os.MkdirAll(f.dir, 0o755); err != nil {

@@ -234,7 +234,9 @@ type loadWorker struct {
 	dead   *deadLetters
 	counts Counts
 	batch  []bulk.Doc
-	bytes  int
+	// arena holds the batch's encoded sources; it is reused once the
+	// batch is sent (indexers keep no source past Index).
+	arena []byte
 }
 
 func (s *Steps) newLoadWorker(ctx context.Context, def *logtype.Definition, dead *deadLetters) *loadWorker {
@@ -250,10 +252,11 @@ func (w *loadWorker) Enrich(o *normalize.Output) {
 
 // Document implements normalize.Sink.
 func (w *loadWorker) Document(rec format.Record, o normalize.Output, source []byte) error {
-	w.batch = append(w.batch, bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: append([]byte(nil), source...), Encoded: true})
+	start := len(w.arena)
+	w.arena = append(w.arena, source...)
+	w.batch = append(w.batch, bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: w.arena[start:len(w.arena):len(w.arena)], Encoded: true})
 	w.counts.Pending++
-	w.bytes += len(source)
-	if len(w.batch) >= w.s.cfg.IndexBatch || w.bytes >= loadBatchBytes {
+	if len(w.batch) >= w.s.cfg.IndexBatch || len(w.arena) >= loadBatchBytes {
 		return w.flush()
 	}
 	return nil
@@ -284,7 +287,7 @@ func (w *loadWorker) flush() error {
 	}
 	w.counts.Pending -= len(w.batch)
 	clear(w.batch)
-	w.batch, w.bytes = w.batch[:0], 0
+	w.batch, w.arena = w.batch[:0], w.arena[:0]
 	return nil
 }
 

@@ -689,7 +689,7 @@ func (s *Steps) sendBatch(ctx context.Context, batch []bulk.Doc, counts *Counts,
 	for _, f := range failed {
 		counts.DeadLettered++
 		counts.reason(fmt.Sprintf("OpenSearch %d %s", f.Status, f.Type))
-		dead(DeadLetter{Step: "index", Record: f.Doc.Record, Reason: fmt.Sprintf("OpenSearch %d %s: %s", f.Status, f.Type, f.Reason), Index: f.Doc.Index, ID: f.Doc.ID, Doc: f.Doc.Source})
+		dead(DeadLetter{Step: "index", Record: f.Doc.Record, Reason: fmt.Sprintf("OpenSearch %d %s: %s", f.Status, f.Type, f.Reason), Index: f.Doc.Index, ID: f.Doc.ID, Doc: append(json.RawMessage(nil), f.Doc.Source...)})
 	}
 	return nil
 }
