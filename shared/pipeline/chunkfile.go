@@ -14,6 +14,8 @@ import (
 
 // A staged chunk file is gzip text, one framed record per line:
 //
+//	#V\t1                          format version (first line; files without
+//	                                it are version 1, from earlier writers)
 //	<record number>\t<raw record>
 //	#H\t<csv header line>           the header in force from here on
 //	#E\t<record number>\t<reason>   framing stopped here (rest unreadable)
@@ -30,9 +32,15 @@ type chunkWriter struct {
 	n      int
 }
 
+// chunkVersion is the staged chunk format this loader writes and reads.
+// A reader meeting another version refuses the chunk by name, so a deploy
+// that changes the format never misreads chunks staged before it.
+const chunkVersion = "1"
+
 func newChunkWriter() *chunkWriter {
 	w := &chunkWriter{}
 	w.zw, _ = gzip.NewWriterLevel(&w.buf, gzip.BestSpeed)
+	w.zw.Write([]byte("#V\t" + chunkVersion + "\n"))
 	return w
 }
 
@@ -95,6 +103,11 @@ func (c *chunkReader) Next() (format.Record, error) {
 			return format.Record{}, fmt.Errorf("chunk file: malformed line %q", truncate(line, 80))
 		}
 		switch string(tag) {
+		case "#V":
+			if string(rest) != chunkVersion {
+				return format.Record{}, fmt.Errorf("chunk file: format version %q, this loader reads version %s (staged by another release: split the object again)", truncate(rest, 20), chunkVersion)
+			}
+			continue
 		case "#H":
 			c.header = string(rest)
 			continue

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/siemloader/siem/shared/format"
@@ -46,5 +48,33 @@ func TestChunkFileRoundTrip(t *testing.T) {
 	}
 	if _, err := r.Next(); err != io.EOF {
 		t.Errorf("end: %v", err)
+	}
+}
+
+// A chunk staged by a release with another format is refused by name; one
+// from before the version line reads as version 1.
+func TestChunkFileVersion(t *testing.T) {
+	for _, tc := range []struct {
+		content, err string
+	}{
+		{"#V\t2\n1\tline\n", `format version "2"`},
+		{"1\tline\n", ""},
+		{"#V\t1\n1\tline\n", ""},
+	} {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(tc.content))
+		zw.Close()
+		r, err := newChunkReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := r.Next()
+		switch {
+		case tc.err == "" && (err != nil || string(rec.Raw) != "line" || rec.Num != 1):
+			t.Errorf("%q: %+v, %v", tc.content, rec, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%q: error %v, want %s", tc.content, err, tc.err)
+		}
 	}
 }
