@@ -3,6 +3,7 @@
 package useragent
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/ua-parser/uap-go/uaparser"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/lru"
 )
 
 // Parsed is what a user agent string says, as ECS fields.
@@ -18,15 +20,40 @@ type Parsed struct {
 	OSName, OSVersion, OSFull, Device string
 }
 
-// Parser parses user agents, remembering recent ones: logs repeat the same
-// few agents, and a uap lookup runs hundreds of regexes.
+// DefaultCacheSize is how many distinct agents Default remembers. A log
+// has a few hundred at most; the bound only matters for a container that
+// lives long on traffic with many.
+const DefaultCacheSize = 20000
+
+// Parser parses user agents, remembering recent ones in a bounded LRU
+// cache: logs repeat the same few agents, and a uap lookup runs hundreds
+// of regexes. It is safe for concurrent use.
 type Parser struct {
 	uap *uaparser.Parser
-	mu  sync.Mutex
-	// cache holds the last results; it is reset when full (a bounded
-	// memory, no LRU bookkeeping on the hot path).
-	cache map[string]Parsed
-	max   int
+	// cache maps a raw agent (as Enrich reads it, trimmed) to what Enrich
+	// writes for it. It only holds strings: a hit shares nothing mutable.
+	cache *lru.Cache[entry]
+}
+
+// entry is the result for one raw agent string.
+type entry struct {
+	// decoded is the URL-decoded agent when the raw one held "%20" and
+	// decoded cleanly (Enrich writes it back to .original).
+	decoded    string
+	wasEncoded bool
+	Parsed
+	// The Parsed fields boxed once as interface values (nil when empty),
+	// so a hit writes them without an allocation each: a boxed string is
+	// immutable, so documents may share it.
+	name, version, osName, osVersion, osFull, device any
+}
+
+// box is s as an interface value, nil for "".
+func box(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 var (
@@ -35,26 +62,67 @@ var (
 )
 
 // Default returns the process-wide parser (built on first use: loading
-// the regexes takes a moment, so a container pays it once).
+// the regexes takes a moment, so a container pays it once), with a cache
+// of DefaultCacheSize agents.
 func Default() *Parser {
 	sharedOnce.Do(func() {
-		uap, err := uaparser.NewFromBytes(uaparser.DefinitionYaml)
+		p, err := New(DefaultCacheSize)
 		if err != nil {
-			panic("useragent: embedded uap-core regexes: " + err.Error())
+			panic(err)
 		}
-		shared = &Parser{uap: uap, cache: map[string]Parsed{}, max: 10000}
+		shared = p
 	})
 	return shared
 }
 
+// New builds a parser with the embedded uap-core regexes that caches up
+// to cacheSize distinct agents (< 1: none). Prefer Default: compiling the
+// regexes costs a fraction of a second.
+func New(cacheSize int) (*Parser, error) {
+	uap, err := uaparser.NewFromBytes(uaparser.DefinitionYaml)
+	if err != nil {
+		return nil, fmt.Errorf("useragent: embedded uap-core regexes: %w", err)
+	}
+	return &Parser{uap: uap, cache: lru.New[entry](cacheSize)}, nil
+}
+
+// CacheStats reports the use of the parser's cache.
+func (p *Parser) CacheStats() lru.Stats { return p.cache.Stats() }
+
 // Parse parses one user agent string.
 func (p *Parser) Parse(s string) Parsed {
-	p.mu.Lock()
-	r, ok := p.cache[s]
-	p.mu.Unlock()
-	if ok {
-		return r
+	if strings.Contains(s, "%20") {
+		// The cache holds such agents decoded (see lookup): parse as is.
+		return p.parse(s)
 	}
+	return p.lookup(s).Parsed
+}
+
+// lookup returns the entry for a raw agent, from the cache or computed
+// (and then remembered).
+func (p *Parser) lookup(raw string) entry {
+	if e, ok := p.cache.Get(raw); ok {
+		return e
+	}
+	// The parsed names are substrings of what uap parses: make that a
+	// copy, so the cache never keeps a whole input buffer alive.
+	s := strings.Clone(raw)
+	var e entry
+	if strings.Contains(s, "%20") {
+		if u, err := url.QueryUnescape(s); err == nil {
+			s, e.decoded, e.wasEncoded = u, u, true
+		}
+	}
+	e.Parsed = p.parse(s)
+	e.name, e.version, e.device = box(e.Name), box(e.Version), box(e.Device)
+	e.osName, e.osVersion, e.osFull = box(e.OSName), box(e.OSVersion), box(e.OSFull)
+	p.cache.Add(raw, e)
+	return e
+}
+
+// parse runs uap on s, without the cache.
+func (p *Parser) parse(s string) Parsed {
+	var r Parsed
 	c := p.uap.Parse(s)
 	if c.UserAgent != nil {
 		r.Name = c.UserAgent.Family
@@ -71,12 +139,6 @@ func (p *Parser) Parse(s string) Parsed {
 	if c.Device != nil {
 		r.Device = c.Device.Family
 	}
-	p.mu.Lock()
-	if len(p.cache) >= p.max {
-		p.cache = map[string]Parsed{}
-	}
-	p.cache[s] = r
-	p.mu.Unlock()
 	return r
 }
 
@@ -107,22 +169,67 @@ func (p *Parser) Enrich(d map[string]any, field string) {
 	if s == "" || s == "-" {
 		return
 	}
-	if strings.Contains(s, "%20") {
-		if u, err := url.QueryUnescape(s); err == nil {
-			s = u
-			doc.Set(d, field+".original", s)
-		}
+	e := p.lookup(s)
+	if e.wasEncoded {
+		doc.Set(d, field+".original", e.decoded)
 	}
-	r := p.Parse(s)
-	set := func(k, v string) {
-		if v != "" {
-			doc.Set(d, field+"."+k, v)
+	// What doc.Set(d, field+"."+k, v) would do for each non-empty value,
+	// without building the paths: the objects on the way are made (or
+	// replaced when not objects) on the first value written below them.
+	// Every document gets its own objects; the values are boxed strings.
+	var ua, os map[string]any
+	obj := func() map[string]any {
+		if ua == nil {
+			ua = object(d, field)
 		}
+		return ua
 	}
-	set("name", r.Name)
-	set("version", r.Version)
-	set("os.name", r.OSName)
-	set("os.version", r.OSVersion)
-	set("os.full", r.OSFull)
-	set("device.name", r.Device)
+	osObj := func() map[string]any {
+		if os == nil {
+			os = child(obj(), "os")
+		}
+		return os
+	}
+	if e.name != nil {
+		obj()["name"] = e.name
+	}
+	if e.version != nil {
+		obj()["version"] = e.version
+	}
+	if e.osName != nil {
+		osObj()["name"] = e.osName
+	}
+	if e.osVersion != nil {
+		osObj()["version"] = e.osVersion
+	}
+	if e.osFull != nil {
+		osObj()["full"] = e.osFull
+	}
+	if e.device != nil {
+		child(obj(), "device")["name"] = e.device
+	}
+}
+
+// object returns the object at a dotted path, making the missing ones
+// (and replacing values that are not objects) as doc.Set does.
+func object(d map[string]any, path string) map[string]any {
+	cur := d
+	for {
+		part, rest, more := strings.Cut(path, ".")
+		cur = child(cur, part)
+		if !more {
+			return cur
+		}
+		path = rest
+	}
+}
+
+// child returns m[k] when it is an object, else a new object stored there.
+func child(m map[string]any, k string) map[string]any {
+	c, ok := m[k].(map[string]any)
+	if !ok {
+		c = map[string]any{}
+		m[k] = c
+	}
+	return c
 }
