@@ -7,23 +7,42 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/oschwald/maxminddb-golang/v2"
+
+	"github.com/siemloader/siem/shared/lru"
 )
 
-// cacheSize bounds the per-address lookup cache. When it is full the cache
-// is dropped and refilled: cheap, and log batches repeat a few addresses.
-const cacheSize = 1 << 16
+// DefaultCacheSize bounds the per-address lookup cache unless CacheSize
+// says otherwise: log batches repeat a limited set of addresses, and a
+// warm container keeps the cache across invocations.
+const DefaultCacheSize = 50000
+
+// Option configures Open, FromBytes and Load.
+type Option func(*options)
+
+type options struct{ cacheSize int }
+
+// CacheSize sets how many distinct address strings the DB remembers the
+// answer for (least recently used ones are dropped first); < 1 disables
+// the cache.
+func CacheSize(n int) Option { return func(o *options) { o.cacheSize = n } }
 
 // DB holds the optional City and ASN readers and a lookup cache. It is safe
 // for concurrent use. The zero value and a nil *DB enrich nothing.
+//
+// The cache belongs to the DB: a reloaded database (a new DB from Open,
+// FromBytes or Load) starts with an empty one, so answers of an older
+// database are never served for it.
 type DB struct {
 	city, asn *maxminddb.Reader
 	shared    bool // owned by the Load cache: Close is a no-op
 
-	mu    sync.RWMutex
-	cache map[netip.Addr]result
+	// cache maps the string found in <object>.ip to its answer (empty for
+	// strings that are not public addresses, so they too cost one probe).
+	cache    *lru.Cache[result]
+	resolves atomic.Uint64 // database lookups (cache misses on public addresses)
 }
 
 // result is what one address resolves to; nil halves write nothing.
@@ -51,7 +70,7 @@ type member struct {
 // Open opens the databases at the given paths. An empty path or a missing
 // file disables that half; an unreadable or corrupt file, or a database of
 // the wrong kind (City and ASN swapped), is an error naming the file.
-func Open(cityPath, asnPath string) (*DB, error) {
+func Open(cityPath, asnPath string, opts ...Option) (*DB, error) {
 	city, err := openFile(cityPath, kindCity)
 	if err != nil {
 		return nil, err
@@ -63,12 +82,12 @@ func Open(cityPath, asnPath string) (*DB, error) {
 		}
 		return nil, err
 	}
-	return newDB(city, asn), nil
+	return newDB(city, asn, opts), nil
 }
 
 // FromBytes opens databases held in memory; nil disables that half. The
 // slices must not be modified while the DB is in use.
-func FromBytes(city, asn []byte) (*DB, error) {
+func FromBytes(city, asn []byte, opts ...Option) (*DB, error) {
 	var c, a *maxminddb.Reader
 	var err error
 	if city != nil {
@@ -90,11 +109,23 @@ func FromBytes(city, asn []byte) (*DB, error) {
 			return nil, fmt.Errorf("geoip: ASN database: %w", err)
 		}
 	}
-	return newDB(c, a), nil
+	return newDB(c, a, opts), nil
 }
 
-func newDB(city, asn *maxminddb.Reader) *DB {
-	return &DB{city: city, asn: asn, cache: make(map[netip.Addr]result)}
+func newDB(city, asn *maxminddb.Reader, opts []Option) *DB {
+	o := options{cacheSize: DefaultCacheSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &DB{city: city, asn: asn, cache: lru.New[result](o.cacheSize)}
+}
+
+// CacheStats reports the use of the lookup cache.
+func (db *DB) CacheStats() lru.Stats {
+	if db == nil {
+		return lru.Stats{}
+	}
+	return db.cache.Stats()
 }
 
 type kind int
@@ -173,15 +204,7 @@ func (db *DB) Enrich(doc map[string]any, fields []string) {
 		if !ok {
 			continue
 		}
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			continue
-		}
-		a = a.Unmap().WithZone("")
-		if skip(a) {
-			continue
-		}
-		r := db.lookup(a)
+		r := db.lookup(s)
 		// Each document gets its own maps: later steps may modify them.
 		if r.geo != nil {
 			obj["geo"] = r.geo.object()
@@ -197,20 +220,21 @@ func skip(a netip.Addr) bool {
 	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsMulticast() || a.IsUnspecified()
 }
 
-func (db *DB) lookup(a netip.Addr) result {
-	db.mu.RLock()
-	r, ok := db.cache[a]
-	db.mu.RUnlock()
-	if ok {
+// lookup answers for the string in an .ip field: from the cache, or
+// parsed and resolved (nothing for what is not an address worth a lookup)
+// and remembered. The result's geo and as are shared: read-only.
+func (db *DB) lookup(s string) result {
+	if r, ok := db.cache.Get(s); ok {
 		return r
 	}
-	r = db.resolve(a)
-	db.mu.Lock()
-	if len(db.cache) >= cacheSize {
-		db.cache = make(map[netip.Addr]result, cacheSize)
+	var r result
+	if a, err := netip.ParseAddr(s); err == nil {
+		if a = a.Unmap().WithZone(""); !skip(a) {
+			db.resolves.Add(1)
+			r = db.resolve(a)
+		}
 	}
-	db.cache[a] = r
-	db.mu.Unlock()
+	db.cache.Add(s, r)
 	return r
 }
 

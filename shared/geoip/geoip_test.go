@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/siemloader/siem/shared/doc"
 )
 
 // MaxMind's official test databases; see testdata/README.md. Expected
@@ -133,14 +135,85 @@ func TestEnrichKnownAddresses(t *testing.T) {
 	for _, w := range known {
 		check(t, db, w.ip, w.geo, w.as)
 	}
-	// Spellings of one address share a cache entry.
+	// The cache is per string: each spelling is looked up once, then
+	// served from the cache.
 	db2 := open(t)
-	for _, ip := range []string{"81.2.69.142", "::ffff:81.2.69.142", "2001:480::1", "2001:480::1%eth0", "2001:480:0::1"} {
-		db2.Enrich(obj{"source": obj{"ip": ip}}, []string{"source"})
+	spellings := []string{"81.2.69.142", "::ffff:81.2.69.142", "2001:480::1", "2001:480::1%eth0", "2001:480:0::1"}
+	for range 3 {
+		for _, ip := range spellings {
+			db2.Enrich(obj{"source": obj{"ip": ip}}, []string{"source"})
+		}
 	}
-	if n := len(db2.cache); n != 2 {
-		t.Errorf("cache holds %d entries for 2 addresses", n)
+	if n := db2.resolves.Load(); n != uint64(len(spellings)) {
+		t.Errorf("%d database lookups for %d strings", n, len(spellings))
 	}
+	if st := db2.CacheStats(); st.Len != len(spellings) || st.Hits != 2*uint64(len(spellings)) {
+		t.Errorf("cache stats %+v", st)
+	}
+}
+
+// TestCacheHitEqualsMiss: a cached answer writes the same bytes as a
+// lookup with no cache at all, for every kind of .ip value.
+func TestCacheHitEqualsMiss(t *testing.T) {
+	cached := open(t)
+	uncached, err := Open(cityDB, asnDB, CacheSize(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uncached.Close()
+	var ips []any
+	for _, w := range known {
+		ips = append(ips, w.ip)
+	}
+	ips = append(ips, "10.0.0.1", "fe80::1%eth0", "not-an-ip", "", " 81.2.69.142", 42, nil)
+	fields := []string{"source", "destination", "client"}
+	for round := range 3 {
+		for _, ip := range ips {
+			mk := func() obj {
+				return obj{"source": obj{"ip": ip, "geo": "old"}, "destination": obj{"ip": "89.160.20.112"}, "client": "x"}
+			}
+			a, b := mk(), mk()
+			cached.Enrich(a, fields)
+			uncached.Enrich(b, fields)
+			ja, errA := doc.AppendJSON(nil, a)
+			jb, errB := doc.AppendJSON(nil, b)
+			if errA != nil || errB != nil || !bytes.Equal(ja, jb) {
+				t.Errorf("round %d %v:\ncached   %s\nuncached %s", round, ip, ja, jb)
+			}
+		}
+	}
+	if st := uncached.CacheStats(); st.Len != 0 {
+		t.Errorf("disabled cache holds %d", st.Len)
+	}
+	if st := cached.CacheStats(); st.Hits == 0 {
+		t.Errorf("cache unused: %+v", st)
+	}
+}
+
+// TestReloadStartsEmpty: a new DB (a reload) never answers from the
+// cache of the one it replaces.
+func TestReloadStartsEmpty(t *testing.T) {
+	asn, err := os.ReadFile(asnDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	city, err := os.ReadFile(cityDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := FromBytes(nil, asn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, old, "89.160.20.112", nil, bredband2)
+	check(t, old, "81.2.69.142", nil, nil)
+	reloaded, err := FromBytes(city, asn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, reloaded, "89.160.20.112", linkoping, bredband2)
+	check(t, reloaded, "81.2.69.142", london, nil)
+	check(t, old, "89.160.20.112", nil, bredband2)
 }
 
 func TestEnrichSeveralFields(t *testing.T) {
@@ -224,7 +297,7 @@ func TestEnrichLeavesOthersAlone(t *testing.T) {
 		}
 	}
 	// None of these may even reach the databases.
-	if n := len(db.cache); n != 0 {
+	if n := db.resolves.Load(); n != 0 {
 		t.Errorf("%d addresses were looked up", n)
 	}
 }
@@ -352,21 +425,40 @@ func TestCopiesAreIndependent(t *testing.T) {
 }
 
 func TestCacheIsBounded(t *testing.T) {
-	db := open(t)
+	const size = 1000
+	db, err := Open(cityDB, asnDB, CacheSize(size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	base := netip.MustParseAddr("11.0.0.0").As4()
-	for i := 0; i < cacheSize+100; i++ {
+	for i := 0; i < size+100; i++ {
 		a := base
 		a[1], a[2], a[3] = byte(i>>16), byte(i>>8), byte(i)
 		db.Enrich(obj{"source": obj{"ip": netip.AddrFrom4(a).String()}}, []string{"source"})
 	}
-	if n := len(db.cache); n == 0 || n > cacheSize {
-		t.Errorf("cache holds %d entries, want 1..%d", n, cacheSize)
+	if st := db.CacheStats(); st.Len != size || st.Evictions != 100 {
+		t.Errorf("cache stats %+v, want %d entries, 100 evicted", st, size)
 	}
 	check(t, db, "81.2.69.142", london, nil)
+	if open(t).CacheStats().Len != 0 || DefaultCacheSize < 10000 {
+		t.Error("default cache")
+	}
 }
 
 func TestConcurrentEnrich(t *testing.T) {
-	db := open(t)
+	t.Run("default", func(t *testing.T) { concurrentEnrich(t, open(t)) })
+	t.Run("evicting", func(t *testing.T) {
+		db, err := Open(cityDB, asnDB, CacheSize(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		concurrentEnrich(t, db)
+	})
+}
+
+func concurrentEnrich(t *testing.T, db *DB) {
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -376,10 +468,16 @@ func TestConcurrentEnrich(t *testing.T) {
 				w := known[(g+i)%len(known)]
 				doc := obj{"source": obj{"ip": w.ip}}
 				db.Enrich(doc, []string{"source"})
-				if got := doc["source"].(obj)["geo"]; w.geo != nil && !reflect.DeepEqual(got, w.geo) {
-					t.Errorf("%s: geo %s", w.ip, js(got))
+				src := doc["source"].(obj)
+				if !reflect.DeepEqual(src["geo"], any(w.geo)) && (w.geo != nil || src["geo"] != nil) {
+					t.Errorf("%s: geo %s", w.ip, js(src["geo"]))
 					return
 				}
+				if !reflect.DeepEqual(src["as"], any(w.as)) && (w.as != nil || src["as"] != nil) {
+					t.Errorf("%s: as %s", w.ip, js(src["as"]))
+					return
+				}
+				src["geo"] = "mutated" // must not reach another document
 			}
 		}()
 	}
@@ -608,6 +706,26 @@ func BenchmarkEnrich(b *testing.B) {
 		doc := obj{"source": obj{"ip": "89.160.20.112"}, "destination": obj{"ip": "81.2.69.142"}}
 		db.Enrich(doc, fields)
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/record")
+}
+
+// BenchmarkEnrichDistinct is the worst case: every document has a new
+// address (a cache miss and a database lookup, then an eviction once the
+// cache is full), addresses the test databases know.
+func BenchmarkEnrichDistinct(b *testing.B) {
+	db := open(b)
+	fields := []string{"source"}
+	base := netip.MustParseAddr("1.128.0.0").As4() // 1.128.0.0/11 in the ASN database
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		a := base
+		a[1], a[2], a[3] = a[1]+byte(i>>16&31), byte(i>>8), byte(i)
+		i++
+		doc := obj{"source": obj{"ip": netip.AddrFrom4(a).String()}}
+		db.Enrich(doc, fields)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/record")
 }
 
 // BenchmarkResolveUncached is the cost of a cache miss (both databases).

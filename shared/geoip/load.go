@@ -57,7 +57,9 @@ var (
 // (or an empty key) disables that half. Any other error, including a
 // corrupt download, is returned and nothing is cached, so the next call
 // tries again. The returned DB is shared: its Close does nothing.
-func Load(ctx context.Context, src Source, bucket, cityKey, asnKey, cacheDir string, maxAge time.Duration) (*DB, error) {
+//
+// opts apply to the DB the first call opens.
+func Load(ctx context.Context, src Source, bucket, cityKey, asnKey, cacheDir string, maxAge time.Duration, opts ...Option) (*DB, error) {
 	k := loadKey{bucket, cityKey, asnKey}
 	loadMu.Lock()
 	defer loadMu.Unlock()
@@ -75,7 +77,7 @@ func Load(ctx context.Context, src Source, bucket, cityKey, asnKey, cacheDir str
 	if err != nil {
 		return nil, err
 	}
-	db, err := Open(cityPath, asnPath)
+	db, err := Open(cityPath, asnPath, opts...)
 	if err != nil {
 		// Do not let a bad file be reused for maxAge.
 		for _, p := range []string{cityPath, asnPath} {
