@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/siemloader/siem/shared/format"
 )
 
 // Values of the log_kind field.
@@ -308,20 +310,31 @@ func splitSpaces(s string, dst []tok) []tok {
 	}
 }
 
-// record is the map being built.
+// record is the map being built; vals boxes its values (one allocation
+// for all of them rather than one per value).
 type record struct {
-	m map[string]any
+	m    map[string]any
+	vals format.Values
 }
 
-func newRecord(kind string, size int) record {
-	r := record{m: make(map[string]any, size)}
+// docHeadroom is room in the map for the top-level fields normalization
+// adds (@message, @timestamp, source, url, http, ...), so that it is not
+// grown and rehashed on the way.
+const docHeadroom = 12
+
+// newRecord makes the map for a line of n fields (a line fills at most
+// about n+8 keys: client and target split in two, the request line in
+// up to eight). kind is one of the Kind constants, passed as an interface
+// so that storing it costs nothing.
+func newRecord(kind any, n int) record {
+	r := record{m: make(map[string]any, n+8+docHeadroom), vals: format.NewValues(n + 8)}
 	r.m["log_kind"] = kind
 	return r
 }
 
 // put stores v under k (even when it is "-").
 func (r *record) put(k, v string) {
-	r.m[k] = v
+	r.m[k] = r.vals.Box(v)
 }
 
 // set stores v under k unless it is empty or "-".
@@ -370,7 +383,7 @@ func decodeAccess(toks []tok) (map[string]any, error) {
 	if !isTimestamp(toks[aTime].v) {
 		return nil, fieldErr(aTime, accessFields[aTime], "an RFC 3339 timestamp", toks[aTime].v)
 	}
-	o := newRecord(KindAccess, len(toks)+12)
+	o := newRecord(KindAccess, len(toks))
 	o.put("request_type", t)
 	o.put("timestamp", toks[aTime].v)
 	o.set("elb", toks[aELB].v)
@@ -402,7 +415,7 @@ func decodeClassic(toks []tok) (map[string]any, error) {
 	if len(toks) < classicMinFields {
 		return nil, fmt.Errorf("Classic Load Balancer line has %d fields, want at least %d (time through request)", len(toks), classicMinFields)
 	}
-	o := newRecord(KindClassic, len(toks)+12)
+	o := newRecord(KindClassic, len(toks))
 	o.put("timestamp", toks[0].v)
 	o.set("elb", toks[1].v)
 	if err := hostPort(&o, toks, 2, classicFields[2], "client_ip", "client_port", false); err != nil {
@@ -441,7 +454,7 @@ func decodeConnection(toks []tok) (map[string]any, error) {
 	if v := toks[6].v; v != "-" && !isDecimal(v) {
 		return nil, fieldErr(6, connFields[6], "a number or -", v)
 	}
-	o := newRecord(KindConnection, len(toks)+1)
+	o := newRecord(KindConnection, len(toks))
 	n := len(toks)
 	if n > len(connFields) {
 		n = len(connFields)
@@ -464,7 +477,7 @@ func decodeNLB(toks []tok) (map[string]any, error) {
 	if len(toks) < nlbMinFields {
 		return nil, fmt.Errorf("NLB TLS log line has %d fields, want at least %d (type through sent_bytes)", len(toks), nlbMinFields)
 	}
-	o := newRecord(KindNLB, len(toks)+4)
+	o := newRecord(KindNLB, len(toks))
 	if err := hostPort(&o, toks, 5, nlbFields[5], "client_ip", "client_port", false); err != nil {
 		return nil, err
 	}

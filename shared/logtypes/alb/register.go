@@ -23,7 +23,8 @@ func init() {
 func Transform(d map[string]any) error {
 	// The whole URL between method and version: it may hold spaces
 	// (SpaceInUri), which the reference's "second token" rule cut off.
-	if u := doc.GetString(d, "http_url"); u != "" {
+	// The values are moved as the interfaces they are (no new box).
+	if u := d["http_url"]; nonEmpty(u) {
 		doc.Set(d, "url.full", u)
 	}
 	proto := doc.GetString(d, "ssl_protocol")
@@ -43,11 +44,17 @@ func Transform(d map[string]any) error {
 	case strings.HasPrefix(v, "Failed"):
 		doc.Set(d, "event.outcome", "failure")
 	}
-	for _, f := range []string{"ssl_cipher", "tls_cipher"} {
-		if c := doc.GetString(d, f); c != "" {
+	for _, f := range [...]string{"ssl_cipher", "tls_cipher"} {
+		if c := d[f]; nonEmpty(c) {
 			doc.Set(d, "tls.cipher", c)
 			break
 		}
 	}
 	return nil
+}
+
+// nonEmpty reports whether v is a non-empty string.
+func nonEmpty(v any) bool {
+	s, _ := v.(string)
+	return s != ""
 }
