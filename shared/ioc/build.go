@@ -387,7 +387,7 @@ func Write(w io.Writer, f File) error {
 }
 
 // Open indexes a built file without a store round trip (tests, siem load).
-func Open(f File) *DB { return index(f) }
+func Open(f File, opts ...Option) *DB { return index(f, opts) }
 
 // isoUTC normalises feed times ("2021-01-17 07:44:46", "2022-11-15",
 // RFC 3339 with any offset or fraction) to "2006-01-02T15:04:05Z"; text it

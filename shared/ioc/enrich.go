@@ -3,6 +3,7 @@ package ioc
 import (
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/siemloader/siem/shared/doc"
 )
@@ -72,23 +73,24 @@ func (db *DB) Enrich(d map[string]any, ipFields, domainFields []string) {
 		}
 	}
 	eachField(DefaultIPFields, ipFields, func(f string) {
-		for _, v := range values(d, f) {
-			a, err := netip.ParseAddr(v)
-			if err != nil || !Public(a) {
-				continue
+		eachValue(d, f, func(v string) {
+			if r := db.ipAnswer(v); len(r.inds) > 0 {
+				hit(f, r.atom, r.inds)
 			}
-			hit(f, a.Unmap().String(), db.LookupIP(a))
-		}
+		})
 	})
 	eachField(DefaultDomainFields, domainFields, func(f string) {
-		for _, v := range values(d, f) {
-			hit(f, normalizeDomain(v), db.LookupDomain(v))
-		}
+		eachValue(d, f, func(v string) {
+			if r := db.domainAnswer(v); len(r.inds) > 0 {
+				hit(f, r.atom, r.inds)
+			}
+		})
 	})
+	// A URL lookup is one map probe of the string as it is: no cache.
 	for _, f := range DefaultURLFields {
-		for _, v := range values(d, f) {
+		eachValue(d, f, func(v string) {
 			hit(f, v, db.LookupURL(v))
-		}
+		})
 	}
 	if len(matches) == 0 {
 		return
@@ -152,27 +154,56 @@ func eachField(defaults, extra []string, fn func(string)) {
 	}
 }
 
-// values reads a field holding a string or a list of strings.
-func values(d map[string]any, path string) []string {
+// ipAnswer looks an address string up through the cache: strings that
+// are not public addresses are remembered as no match too.
+func (db *DB) ipAnswer(v string) ipAnswer {
+	if r, ok := db.ipCache.Get(v); ok {
+		return r
+	}
+	var r ipAnswer
+	if a, err := netip.ParseAddr(v); err == nil && Public(a) {
+		if inds := db.LookupIP(a); len(inds) > 0 {
+			r = ipAnswer{atom: a.Unmap().String(), inds: inds}
+		}
+	}
+	db.ipCache.Add(v, r)
+	return r
+}
+
+// domainAnswer looks a domain string up through the cache.
+func (db *DB) domainAnswer(v string) domainAnswer {
+	if r, ok := db.domainCache.Get(v); ok {
+		return r
+	}
+	var r domainAnswer
+	if inds := db.LookupDomain(v); len(inds) > 0 {
+		// A copy: normalizing may return part of v, which may be part
+		// of a whole input buffer.
+		r = domainAnswer{atom: strings.Clone(normalizeDomain(v)), inds: inds}
+	}
+	db.domainCache.Add(v, r)
+	return r
+}
+
+// eachValue calls fn with each non-empty string of a field holding a
+// string or a list of strings.
+func eachValue(d map[string]any, path string, fn func(string)) {
 	v, ok := doc.Get(d, path)
 	if !ok {
-		return nil
+		return
 	}
 	switch t := v.(type) {
 	case string:
 		if t != "" {
-			return []string{t}
+			fn(t)
 		}
 	case []any:
-		var out []string
 		for _, e := range t {
 			if s, ok := e.(string); ok && s != "" {
-				out = append(out, s)
+				fn(s)
 			}
 		}
-		return out
 	}
-	return nil
 }
 
 func contains(l []string, s string) bool {

@@ -17,6 +17,8 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+
+	"github.com/siemloader/siem/shared/lru"
 )
 
 // Format names the stored database layout.
@@ -55,7 +57,25 @@ type File struct {
 	Indicators []Indicator `json:"indicators"`
 }
 
-// DB answers lookups.
+// DefaultCacheSize bounds each of a DB's two lookup caches (addresses and
+// domains, by the string a document holds) unless CacheSize says otherwise.
+const DefaultCacheSize = 50000
+
+// Option configures Load and Open.
+type Option func(*options)
+
+type options struct{ cacheSize int }
+
+// CacheSize sets how many distinct address and domain strings a DB
+// remembers the match result for (least recently used first out); < 1
+// disables the caches.
+func CacheSize(n int) Option { return func(o *options) { o.cacheSize = n } }
+
+// DB answers lookups. It is safe for concurrent use once built.
+//
+// Enrich remembers its per-address and per-domain answers in caches that
+// belong to the DB: a new version is a new DB, with empty caches, so a
+// reload never serves an older version's matches.
 type DB struct {
 	File
 	exact   map[netip.Addr][]int32
@@ -63,10 +83,35 @@ type DB struct {
 	lengths []int                            // prefix lengths present, longest first
 	domains map[string][]int32
 	urls    map[string][]int32
+
+	ipCache     *lru.Cache[ipAnswer]
+	domainCache *lru.Cache[domainAnswer]
+}
+
+// ipAnswer is what Enrich needs for one address string: the address as
+// matched (unmapped, canonical) and its indicators; nothing for strings
+// that are not public addresses. Shared between documents: read-only.
+type ipAnswer struct {
+	atom string
+	inds []*Indicator
+}
+
+// domainAnswer is the normalized domain and its indicators.
+type domainAnswer struct {
+	atom string
+	inds []*Indicator
+}
+
+// CacheStats reports the use of the address and domain caches.
+func (db *DB) CacheStats() (ips, domains lru.Stats) {
+	if db == nil {
+		return
+	}
+	return db.ipCache.Stats(), db.domainCache.Stats()
 }
 
 // Load reads a stored database.
-func Load(r io.Reader) (*DB, error) {
+func Load(r io.Reader, opts ...Option) (*DB, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("IoC database: %w", err)
@@ -78,11 +123,16 @@ func Load(r io.Reader) (*DB, error) {
 	if f.Format != Format {
 		return nil, fmt.Errorf("IoC database: format %q, want %q", f.Format, Format)
 	}
-	return index(f), nil
+	return index(f, opts), nil
 }
 
-func index(f File) *DB {
-	db := &DB{File: f, exact: map[netip.Addr][]int32{}, nets: map[int]map[netip.Prefix][]int32{}, domains: map[string][]int32{}, urls: map[string][]int32{}}
+func index(f File, opts []Option) *DB {
+	o := options{cacheSize: DefaultCacheSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	db := &DB{File: f, exact: map[netip.Addr][]int32{}, nets: map[int]map[netip.Prefix][]int32{}, domains: map[string][]int32{}, urls: map[string][]int32{},
+		ipCache: lru.New[ipAnswer](o.cacheSize), domainCache: lru.New[domainAnswer](o.cacheSize)}
 	for i, ind := range f.Indicators {
 		n := int32(i)
 		switch ind.Type {

@@ -6,11 +6,14 @@ import (
 	"net/netip"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/doc"
 )
 
 func open(t testing.TB, name string) *os.File {
@@ -197,6 +200,12 @@ func TestSourceRefresh(t *testing.T) {
 		store.Put(ctx, "geo", DBKey, buf.Bytes())
 		store.Put(ctx, "geo", VersionKey, []byte(f.Version+"\n"))
 	}
+	// A document checked against each version: 8.8.4.4 is only in v2.
+	probe := func(db *DB) bool {
+		d := map[string]any{"source": map[string]any{"ip": "8.8.4.4"}}
+		db.Enrich(d, nil, nil)
+		return d["threat"] != nil
+	}
 	b := NewBuilder()
 	v1 := b.Build(now)
 	put(v1)
@@ -206,6 +215,8 @@ func TestSourceRefresh(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	if db := src.DB(ctx); db == nil || db.Version != v1.Version {
 		t.Fatalf("not loaded: %v", db)
+	} else if probe(db) || probe(db) { // the second one from the cache
+		t.Fatal("8.8.4.4 matched in v1")
 	}
 	b.Add(Indicator{Type: TypeIPv4, Value: "8.8.4.4", Provider: "custom"})
 	v2 := b.Build(now)
@@ -214,10 +225,178 @@ func TestSourceRefresh(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	if db := src.DB(ctx); db == nil || db.Version != v1.Version {
 		t.Errorf("a corrupt database replaced the good copy: %v", db)
+	} else if probe(db) {
+		t.Error("8.8.4.4 matched in v1")
 	}
 	put(v2)
 	now = now.Add(2 * time.Minute)
 	if db := src.DB(ctx); db == nil || db.Version != v2.Version || len(db.LookupIP(netip.MustParseAddr("8.8.4.4"))) != 1 {
 		t.Errorf("new version not loaded: %v", db)
+	} else if !probe(db) || !probe(db) {
+		// The reload must not answer from v1's cache.
+		t.Error("8.8.4.4 not matched in v2")
 	}
+}
+
+// cacheDocs are documents with matches in every kind of field, spellings
+// of one address or domain, and values that match nothing.
+func cacheDocs() []map[string]any {
+	return []map[string]any{
+		{
+			"source":      map[string]any{"ip": "162.247.72.201"},
+			"destination": map[string]any{"ip": "10.0.0.5"},
+			"related":     map[string]any{"ip": []any{"10.0.0.5", "162.247.72.201", "45.61.136.200", "::ffff:162.247.72.201"}},
+			"dns":         map[string]any{"question": map[string]any{"name": "hugesoft.org"}},
+			"url":         map[string]any{"full": "http://phish.example/login", "domain": "HugeSoft.org."},
+			"client":      map[string]any{"ip": "172.104.242.173"},
+		},
+		{"source": map[string]any{"ip": "::ffff:162.247.72.201"}, "client": map[string]any{"ip": []any{"172.104.242.174", "", 7, "nope"}}},
+		{"source": map[string]any{"ip": "8.8.8.8"}, "dns": map[string]any{"question": map[string]any{"name": " hugesoft.org "}}},
+		{"source": map[string]any{"ip": "192.168.1.1"}, "destination": map[string]any{"ip": "203.0.113.66"}},
+		{"related": map[string]any{"ip": "not an address"}, "url": map[string]any{"domain": "example.com"}},
+		{"dns.question.name": "hugesoft.org", "source.ip": "45.61.136.200"},
+		{},
+	}
+}
+
+// TestCacheHitEqualsMiss: the bytes written on a cache hit are those of a
+// database with no cache.
+func TestCacheHitEqualsMiss(t *testing.T) {
+	cached := buildAll(t)
+	uncached := Open(cached.File, CacheSize(0))
+	for round := range 3 {
+		want, got := cacheDocs(), cacheDocs()
+		for i := range want {
+			uncached.Enrich(want[i], []string{"client.ip"}, nil)
+			cached.Enrich(got[i], []string{"client.ip"}, nil)
+			w, err := doc.AppendJSON(nil, want[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := doc.AppendJSON(nil, got[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(g, w) {
+				t.Errorf("round %d doc %d:\n got %s\nwant %s", round, i, g, w)
+			}
+		}
+		if round == 0 {
+			if th, _ := want[0]["threat"].(map[string]any); th == nil || len(th["enrichments"].([]any)) != 5 {
+				t.Fatalf("reference document not matched: %v", want[0]["threat"])
+			}
+		}
+	}
+	ips, domains := cached.CacheStats()
+	if ips.Hits == 0 || domains.Hits == 0 || ips.Len == 0 || domains.Len == 0 {
+		t.Errorf("caches unused: %+v %+v", ips, domains)
+	}
+	if ips, domains := uncached.CacheStats(); ips.Len != 0 || domains.Len != 0 {
+		t.Error("disabled caches hold entries")
+	}
+}
+
+func TestCacheBound(t *testing.T) {
+	db := Open(buildAll(t).File, CacheSize(10))
+	for i := 0; i < 100; i++ {
+		d := map[string]any{"source": map[string]any{"ip": "8.8.8." + strconv.Itoa(i)}, "url": map[string]any{"domain": strconv.Itoa(i) + ".example.com"}}
+		db.Enrich(d, nil, nil)
+	}
+	ips, domains := db.CacheStats()
+	if ips.Len != 10 || ips.Evictions != 90 || domains.Len != 10 || domains.Evictions != 90 {
+		t.Errorf("stats %+v %+v", ips, domains)
+	}
+	d := map[string]any{"source": map[string]any{"ip": "162.247.72.201"}}
+	db.Enrich(d, nil, nil)
+	if d["threat"] == nil {
+		t.Error("no match after evictions")
+	}
+}
+
+// TestCopySafety: documents enriched from one cache entry share nothing
+// a later step could change.
+func TestCopySafety(t *testing.T) {
+	db := buildAll(t)
+	a, b, c := cacheDocs()[0], cacheDocs()[0], cacheDocs()[0]
+	db.Enrich(a, []string{"client.ip"}, nil)
+	db.Enrich(b, []string{"client.ip"}, nil)
+	before, _ := doc.AppendJSON(nil, b)
+	th := a["threat"].(map[string]any)
+	for _, e := range th["enrichments"].([]any) {
+		e := e.(map[string]any)
+		e["indicator"].(map[string]any)["provider"] = "changed"
+		m := e["matched"].(map[string]any)
+		m["field"].([]any)[0] = "changed"
+		m["atomic"] = "changed"
+	}
+	for _, l := range th["matched"].(map[string]any) {
+		l.([]any)[0] = "changed"
+	}
+	th["enrichments"].([]any)[0] = nil
+	if after, _ := doc.AppendJSON(nil, b); !bytes.Equal(after, before) {
+		t.Errorf("changing one document changed another:\n%s\n%s", before, after)
+	}
+	db.Enrich(c, []string{"client.ip"}, nil)
+	if got, _ := doc.AppendJSON(nil, c); !bytes.Equal(got, before) {
+		t.Errorf("changing a document changed the cache:\n%s\n%s", got, before)
+	}
+}
+
+// TestConcurrentEnrich is meant for -race, with caches small enough to
+// evict all the time.
+func TestConcurrentEnrich(t *testing.T) {
+	db := Open(buildAll(t).File, CacheSize(3))
+	var want [][]byte
+	for _, d := range cacheDocs() {
+		db.Enrich(d, []string{"client.ip"}, nil)
+		b, _ := doc.AppendJSON(nil, d)
+		want = append(want, b)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for n := 0; n < 300; n++ {
+				i := (n + g) % len(want)
+				d := cacheDocs()[i]
+				db.Enrich(d, []string{"client.ip"}, nil)
+				if b, _ := doc.AppendJSON(nil, d); !bytes.Equal(b, want[i]) {
+					t.Errorf("doc %d: %s, want %s", i, b, want[i])
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
+// BenchmarkEnrichRepeated: a log's addresses and domains recur (cache
+// hits); fresh documents, most matching nothing.
+func BenchmarkEnrichRepeated(b *testing.B) {
+	db := buildAll(b)
+	addrs := []string{"8.8.8.8", "1.1.1.1", "52.94.133.131", "162.247.72.201", "10.0.0.5", "54.239.28.85"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d := map[string]any{"source": map[string]any{"ip": addrs[i%len(addrs)]}, "destination": map[string]any{"ip": addrs[(i+1)%len(addrs)]},
+			"url": map[string]any{"domain": "s3.amazonaws.com"}}
+		db.Enrich(d, nil, nil)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/record")
+}
+
+// BenchmarkEnrichDistinct: every address and domain new (cache misses,
+// evictions once full).
+func BenchmarkEnrichDistinct(b *testing.B) {
+	db := buildAll(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := strconv.Itoa(i)
+		d := map[string]any{"source": map[string]any{"ip": "11." + strconv.Itoa(i>>16&255) + "." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255)},
+			"url": map[string]any{"domain": n + ".example.com"}}
+		db.Enrich(d, nil, nil)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/record")
 }

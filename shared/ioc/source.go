@@ -28,6 +28,8 @@ type Source struct {
 	Bucket string
 	Every  time.Duration
 	Now    func() time.Time
+	// Options apply to each database loaded (CacheSize...).
+	Options []Option
 
 	mu      sync.Mutex
 	db      *DB
@@ -68,7 +70,7 @@ func (s *Source) DB(ctx context.Context) *DB {
 		return s.db
 	}
 	defer rc.Close()
-	db, err := Load(rc)
+	db, err := Load(rc, s.Options...)
 	if err != nil {
 		slog.Warn("IoC database unreadable; keeping the loaded copy", "error", err)
 		return s.db
