@@ -260,18 +260,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 		return sum.ByType[t]
 	}
-	done := 0
-	for _, in := range inputs {
-		res, err := steps.LoadObject(ctx, pipeline.SplitInput{Bucket: LocalBucket, Key: keyFor(in), LogType: o.LogType}, o.Workers, o.ChunkRecords)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", in, err)
-		}
+	var mu sync.Mutex
+	record := func(in string, res pipeline.ObjectResult) {
+		mu.Lock()
+		defer mu.Unlock()
 		sp, objCounts := res.Split, res.Counts
 		sum.Objects++
 		if sp.Skipped {
 			sum.SkippedObjects = append(sum.SkippedObjects, SkippedObject{Path: in, Reason: sp.SkipReason})
 			progress(o.Progress, "[%d/%d] %s: skipped (%s)\n", sum.Objects, len(inputs), in, sp.SkipReason)
-			continue
+			return
 		}
 		tc := typeOf(sp.LogType)
 		tc.Objects++
@@ -287,10 +285,55 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		for k, v := range objCounts.Reasons {
 			sum.Reasons[k] += v
 		}
-		done++
 		progress(o.Progress, "[%d/%d] %s: %s, %d records, %d indexed, %d dead-lettered, %d skipped\n",
 			sum.Objects, len(inputs), in, sp.LogType, objCounts.RecordsIn, objCounts.Indexed, objCounts.DeadLettered, objCounts.Skipped)
 	}
+	// Small files (most AWS deliveries) load side by side, one worker
+	// each; a big file waits for them and gets every worker.
+	inline := o.InlineMaxBytes
+	if inline <= 0 {
+		inline = 1 << 20
+	}
+	var wg sync.WaitGroup
+	var firstErr error
+	sem := make(chan struct{}, o.Workers)
+	load := func(in string, workers int) {
+		res, err := steps.LoadObject(ctx, pipeline.SplitInput{Bucket: LocalBucket, Key: keyFor(in), LogType: o.LogType}, workers, o.ChunkRecords)
+		if err != nil {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = fmt.Errorf("%s: %w", in, err)
+			}
+			mu.Unlock()
+			return
+		}
+		record(in, res)
+	}
+	for _, in := range inputs {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		if st, err := os.Stat(in); err == nil && st.Size() > inline {
+			wg.Wait()
+			load(in, o.Workers)
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(in string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			load(in, 1)
+		}(in)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	sort.Slice(sum.SkippedObjects, func(i, j int) bool { return sum.SkippedObjects[i].Path < sum.SkippedObjects[j].Path })
 	sum.ByIndex = counter.byIndex
 	n, err := exportDeadLetters(ctx, store.staging, stagingBucket, filepath.Join(o.OutDir, "dead-letter"))
 	if err != nil {
