@@ -19,8 +19,9 @@ func init() {
 	logtype.RegisterYAML(definition)
 }
 
-// IANA protocol numbers the reference names.
-var transports = map[string]string{
+// IANA protocol numbers the reference names, as interfaces (setting one
+// boxes nothing).
+var transports = map[string]any{
 	"1": "icmp", "6": "tcp", "8": "egp", "17": "udp", "33": "dccp",
 	"41": "ipv6", "42": "sdrp", "47": "gre", "58": "ipv6-icmp", "132": "sctp",
 }
@@ -44,11 +45,25 @@ func Transform(d map[string]any) error {
 		doc.Set(d, "network.transport", t)
 	}
 	if t := doc.GetString(d, "network.type"); t != "" {
-		doc.Set(d, "network.type", strings.ToLower(t))
+		doc.Set(d, "network.type", lower(t))
 	}
 	if dir := doc.GetString(d, "network.direction"); dir != "" {
 		// ECS expects ingress/egress for interface-relative directions.
 		doc.Set(d, "network.direction", strings.ToLower(dir))
 	}
 	return nil
+}
+
+// lower is strings.ToLower without an allocation for the values AWS
+// writes (IPv4, IPv6, EFA).
+func lower(s string) any {
+	switch s {
+	case "IPv4":
+		return "ipv4"
+	case "IPv6":
+		return "ipv6"
+	case "EFA":
+		return "efa"
+	}
+	return strings.ToLower(s)
 }
