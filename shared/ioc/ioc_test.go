@@ -400,3 +400,26 @@ func BenchmarkEnrichDistinct(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/record")
 }
+
+// BenchmarkSourceDB is the per-document cost of asking a Source for the
+// current database between version checks, from parallel goroutines.
+func BenchmarkSourceDB(b *testing.B) {
+	ctx := context.Background()
+	store := blob.NewMemory()
+	var buf bytes.Buffer
+	f := NewBuilder().Build(time.Now())
+	Write(&buf, f)
+	store.Put(ctx, "geo", DBKey, buf.Bytes())
+	store.Put(ctx, "geo", VersionKey, []byte(f.Version))
+	src := &Source{Store: store, Bucket: "geo"}
+	if src.DB(ctx) == nil {
+		b.Fatal("not loaded")
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if src.DB(ctx) == nil {
+				b.Error("lost")
+			}
+		}
+	})
+}

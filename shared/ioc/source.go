@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/siemloader/siem/shared/blob"
@@ -35,21 +36,41 @@ type Source struct {
 	db      *DB
 	version string
 	checked time.Time
+
+	// The enrich step asks for the database once per document: until the
+	// next check is due, current answers without taking mu (goroutines
+	// enriching chunks in parallel do not contend on it).
+	current atomic.Pointer[DB]
+	due     atomic.Int64 // UnixNano of checked+Every; 0 before the first check
 }
 
 // DB returns the current database, or nil when none was ever built.
 func (s *Source) DB(ctx context.Context) *DB {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := time.Now()
 	if s.Now != nil {
 		now = s.Now()
 	}
-	every := s.Every
-	if every == 0 {
-		every = 15 * time.Minute
+	if due := s.due.Load(); due != 0 && now.UnixNano() < due {
+		return s.current.Load()
 	}
-	if !s.checked.IsZero() && now.Sub(s.checked) < every {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	db := s.refresh(ctx, now)
+	s.current.Store(db)
+	s.due.Store(s.checked.Add(s.every()).UnixNano())
+	return db
+}
+
+func (s *Source) every() time.Duration {
+	if s.Every == 0 {
+		return 15 * time.Minute
+	}
+	return s.Every
+}
+
+// refresh is DB under mu: the check of the version marker, when due.
+func (s *Source) refresh(ctx context.Context, now time.Time) *DB {
+	if !s.checked.IsZero() && now.Sub(s.checked) < s.every() {
 		return s.db
 	}
 	s.checked = now
