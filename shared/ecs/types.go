@@ -75,11 +75,18 @@ func Coerce(field string, v any) (any, bool) {
 		if err != nil {
 			return nil, false
 		}
-		return a.Unmap().String(), true
+		a = a.Unmap()
+		// Most addresses arrive in canonical form: keep the value as it
+		// is instead of a fresh copy of the same text.
+		var buf [48]byte
+		if string(a.AppendTo(buf[:0])) == s {
+			return v, true
+		}
+		return a.String(), true
 	}
 	switch t := v.(type) {
 	case string:
-		return t, t != ""
+		return v, t != "" // v as it is: re-boxing t would allocate
 	case json.Number:
 		return t.String(), true
 	case bool:
