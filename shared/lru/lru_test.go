@@ -1,6 +1,8 @@
 package lru
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -199,5 +201,61 @@ func BenchmarkAddEvict(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c.Add(keys[i%len(keys)], i)
+	}
+}
+
+// TestMatchesModel runs random operations on one-shard caches and on a
+// plain ordered-list LRU, which must agree on every answer and eviction.
+func TestMatchesModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, size := range []int{1, 2, 3, 7, 64} {
+		c := New[int](size)
+		var model []string // most recent first
+		vals := map[string]int{}
+		touch := func(k string) {
+			for i, m := range model {
+				if m == k {
+					model = append(model[:i], model[i+1:]...)
+					break
+				}
+			}
+			model = append([]string{k}, model...)
+		}
+		for op := 0; op < 20000; op++ {
+			k := strconv.Itoa(rng.IntN(3 * size))
+			if rng.IntN(2) == 0 {
+				v, ok := c.Get(k)
+				mv, mok := vals[k]
+				if ok != mok || v != mv {
+					t.Fatalf("size %d op %d: Get(%s) = %d,%v; model %d,%v", size, op, k, v, ok, mv, mok)
+				}
+				if ok {
+					touch(k)
+				}
+				continue
+			}
+			c.Add(k, op)
+			if _, ok := vals[k]; !ok && len(model) == size {
+				delete(vals, model[len(model)-1])
+				model = model[:len(model)-1]
+			}
+			vals[k] = op
+			touch(k)
+			if c.Len() != len(model) {
+				t.Fatalf("size %d op %d: len %d, model %d", size, op, c.Len(), len(model))
+			}
+		}
+		// The list, walked both ways, is the model's order.
+		s := &c.shards[0]
+		var fwd, back []string
+		for i := s.head; i >= 0; i = s.nodes[i].next {
+			fwd = append(fwd, s.nodes[i].key)
+		}
+		for i := s.tail; i >= 0; i = s.nodes[i].prev {
+			back = append([]string{s.nodes[i].key}, back...)
+		}
+		if !slices.Equal(fwd, model) || !slices.Equal(back, model) {
+			t.Errorf("size %d: list %v / %v, model %v", size, fwd, back, model)
+		}
 	}
 }

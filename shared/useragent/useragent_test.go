@@ -289,3 +289,31 @@ func BenchmarkEnrichDistinct(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/record")
 }
+
+// FuzzEnrichMatchesReference: for any agent, in any of the document
+// shapes, Enrich through the cache (twice: miss, then hit) writes what the
+// uncached reference writes.
+func FuzzEnrichMatchesReference(f *testing.F) {
+	for _, ua := range agents {
+		if s, ok := ua.(string); ok {
+			f.Add(s)
+		}
+	}
+	p := Default()
+	ref, err := New(0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, ua string) {
+		for round := 0; round < 2; round++ {
+			want, got := docsFor(ua), docsFor(ua)
+			for i := range want {
+				referenceEnrich(ref, want[i], fields[i])
+				p.Enrich(got[i], fields[i])
+				if g, w := encode(t, got[i]), encode(t, want[i]); g != w {
+					t.Fatalf("%q doc %d round %d:\n got %s\nwant %s", ua, i, round, g, w)
+				}
+			}
+		}
+	})
+}
