@@ -282,7 +282,7 @@ func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {
 // before) without the lock.
 var (
 	headerMu    sync.Mutex
-	headerCache = map[headerKey][]string{}
+	headerCache = map[headerKey]*headerEntry{}
 	lastHeader  atomic.Pointer[headerEntry]
 )
 
@@ -299,19 +299,19 @@ func headerNames(header, delim string) []string {
 		return e.names
 	}
 	headerMu.Lock()
-	names, ok := headerCache[key]
+	e, ok := headerCache[key]
 	headerMu.Unlock()
 	if !ok {
-		names = parseHeader(header, delim)
+		e = &headerEntry{key: key, names: parseHeader(header, delim)}
 		headerMu.Lock()
 		if len(headerCache) >= 64 {
-			headerCache = map[headerKey][]string{}
+			headerCache = map[headerKey]*headerEntry{}
 		}
-		headerCache[key] = names
+		headerCache[key] = e
 		headerMu.Unlock()
 	}
-	lastHeader.Store(&headerEntry{key: key, names: names})
-	return names
+	lastHeader.Store(e)
+	return e.names
 }
 
 func parseHeader(header, delim string) []string {
