@@ -38,7 +38,9 @@ type Record struct {
 }
 
 // Framer yields records until io.EOF. Any other error is a *FrameError: the
-// rest of the object could not be framed.
+// rest of the object could not be framed. A record's Raw may be reused by
+// the next call to Next (the JSON framer reads through a window): copy it
+// to keep it longer.
 type Framer interface {
 	Next() (Record, error)
 }
