@@ -351,18 +351,23 @@ func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
 	if header != "" {
 		names = headerNames(header, delim)
 	}
-	vals := splitFields(line, delim, make([]string, 0, max(len(names), 8)))
+	// Split on the stack, then one exact-size copy on the heap: the boxed
+	// values point into it.
+	var buf [64]string
+	split := splitFields(line, delim, buf[:0])
+	vals := append(make([]string, 0, len(split)), split...)
 	if header == "" {
-		var counts []string
 		for _, h := range def.DefaultHeaders {
-			n := headerNames(h, def.Delimiter)
-			if len(n) == len(vals) {
+			if n := headerNames(h, def.Delimiter); len(n) == len(vals) {
 				names = n
 				break
 			}
-			counts = append(counts, fmt.Sprint(len(n)))
 		}
 		if names == nil {
+			var counts []string
+			for _, h := range def.DefaultHeaders {
+				counts = append(counts, fmt.Sprint(len(headerNames(h, def.Delimiter))))
+			}
 			return nil, fmt.Errorf("no header line before this record, and its %d fields match no default format (%s fields)", len(vals), strings.Join(counts, ", "))
 		}
 	}
