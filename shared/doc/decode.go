@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -15,22 +17,117 @@ import (
 // (invalid UTF-8 becomes U+FFFD) and is several times faster than
 // encoding/json with UseNumber, which matters for JSON logs.
 func Decode(b []byte) (any, error) {
-	d := decoder{b: b}
+	st := states.Get().(*state)
+	d := decoder{b: b, st: st}
 	d.space()
 	v, err := d.value(0)
+	if err == nil {
+		d.space()
+		if d.i != len(d.b) {
+			v, err = nil, d.errorf("unexpected data after the value")
+		}
+	}
+	clear(st.kvs[:cap(st.kvs)]) // nothing decoded stays reachable from the pool
+	clear(st.vals[:cap(st.vals)])
+	st.kvs, st.vals = st.kvs[:0], st.vals[:0]
+	states.Put(st)
 	if err != nil {
 		return nil, err
-	}
-	d.space()
-	if d.i != len(d.b) {
-		return nil, d.errorf("unexpected data after the value")
 	}
 	return v, nil
 }
 
 type decoder struct {
-	b []byte
-	i int
+	b  []byte
+	i  int
+	st *state
+}
+
+// state is what decoding reuses from one value to the next: the interned
+// strings and the scratch stacks objects and lists are built on (so each
+// gets its exact size: one allocation, no growth).
+type state struct {
+	intern [internSize]interned
+	seen   [seenSize]uint64 // hashes of strings seen once, not interned yet
+	kvs    []member
+	vals   []any
+	esc    []byte
+}
+
+type member struct {
+	k string
+	v any
+}
+
+// interned is a string decoded before (object keys, and values seen
+// twice: account ids, event names, regions...), with its boxed value, so
+// it costs no allocation. h is the string's hash, its low bit 1 for a
+// number's literal.
+type interned struct {
+	h uint64
+	s string
+	v any
+}
+
+const (
+	internSize = 4096
+	seenSize   = 4096
+	// internMax is the longest string interned (user agents, ARNs).
+	internMax = 256
+)
+
+var (
+	states = sync.Pool{New: func() any { return new(state) }}
+	seed   = maphash.MakeSeed()
+)
+
+// key returns an object key: keys repeat from record to record, so they
+// are interned on first sight.
+func (st *state) key(b []byte) string {
+	if len(b) > internMax {
+		return string(b)
+	}
+	h := maphash.Bytes(seed, b) &^ 1
+	e := &st.intern[h%internSize]
+	if e.h == h && e.s == string(b) {
+		return e.s
+	}
+	s := string(b)
+	*e = interned{h: h, s: s}
+	return s
+}
+
+// value returns a string or number value, boxed; a value is interned the
+// second time it is seen.
+func (st *state) value(b []byte, number bool) any {
+	h := maphash.Bytes(seed, b) &^ 1
+	if number {
+		h |= 1
+	}
+	e := &st.intern[h%internSize]
+	if e.h == h && e.s == string(b) {
+		if e.v == nil {
+			e.v = box(e.s, number)
+		}
+		return e.v
+	}
+	if len(b) > internMax {
+		return box(string(b), number)
+	}
+	if seen := &st.seen[h%seenSize]; *seen != h {
+		*seen = h
+		return box(string(b), number)
+	}
+	s := string(b)
+	*e = interned{h: h, s: s, v: box(s, number)}
+	return e.v
+}
+
+func box(s string, number bool) any {
+	if number {
+		return json.Number(s)
+	}
+	return s
 }
 
 const maxDepth = 10000
@@ -63,7 +160,7 @@ func (d *decoder) value(depth int) (any, error) {
 	case c == '[':
 		return d.array(depth)
 	case c == '"':
-		return d.str()
+		return d.strValue()
 	case c == 't':
 		return d.literal("true", true)
 	case c == 'f':
@@ -87,18 +184,18 @@ func (d *decoder) literal(word string, v any) (any, error) {
 
 func (d *decoder) object(depth int) (any, error) {
 	d.i++ // {
-	m := make(map[string]any)
 	d.space()
 	if d.i < len(d.b) && d.b[d.i] == '}' {
 		d.i++
-		return m, nil
+		return map[string]any{}, nil
 	}
+	base := len(d.st.kvs)
 	for {
 		d.space()
 		if d.i >= len(d.b) || d.b[d.i] != '"' {
 			return nil, d.errorf("object key expected")
 		}
-		k, err := d.str()
+		k, err := d.key()
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +209,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m[k] = v // a repeated key keeps the last value, as encoding/json
+		d.st.kvs = append(d.st.kvs, member{k, v})
 		d.space()
 		if d.i >= len(d.b) {
 			return nil, d.errorf("unexpected end in object")
@@ -122,6 +219,13 @@ func (d *decoder) object(depth int) (any, error) {
 			d.i++
 		case '}':
 			d.i++
+			kvs := d.st.kvs[base:]
+			m := make(map[string]any, len(kvs))
+			for _, kv := range kvs {
+				m[kv.k] = kv.v // a repeated key keeps the last value, as encoding/json
+			}
+			clear(kvs)
+			d.st.kvs = d.st.kvs[:base]
 			return m, nil
 		default:
 			return nil, d.errorf("',' or '}' expected")
@@ -131,19 +235,19 @@ func (d *decoder) object(depth int) (any, error) {
 
 func (d *decoder) array(depth int) (any, error) {
 	d.i++ // [
-	a := []any{}
 	d.space()
 	if d.i < len(d.b) && d.b[d.i] == ']' {
 		d.i++
-		return a, nil
+		return []any{}, nil
 	}
+	base := len(d.st.vals)
 	for {
 		d.space()
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		d.st.vals = append(d.st.vals, v)
 		d.space()
 		if d.i >= len(d.b) {
 			return nil, d.errorf("unexpected end in list")
@@ -153,6 +257,11 @@ func (d *decoder) array(depth int) (any, error) {
 			d.i++
 		case ']':
 			d.i++
+			vals := d.st.vals[base:]
+			a := make([]any, len(vals))
+			copy(a, vals)
+			clear(vals)
+			d.st.vals = d.st.vals[:base]
 			return a, nil
 		default:
 			return nil, d.errorf("',' or ']' expected")
@@ -193,45 +302,79 @@ func (d *decoder) number() (any, error) {
 			return nil, d.errorf("invalid number")
 		}
 	}
-	return json.Number(d.b[start:d.i]), nil
+	return d.st.value(d.b[start:d.i], true), nil
 }
 
 var errString = errors.New("invalid string")
 
-func (d *decoder) str() (string, error) {
+// key reads an object key.
+func (d *decoder) key() (string, error) {
+	b, err := d.str()
+	if err != nil {
+		return "", err
+	}
+	return d.st.key(b), nil
+}
+
+// strValue reads a string value, boxed.
+func (d *decoder) strValue() (any, error) {
+	b, err := d.str()
+	if err != nil {
+		return nil, err
+	}
+	return d.st.value(b, false), nil
+}
+
+// str reads a string and returns its decoded bytes: a slice of the input
+// or of the escape buffer, valid until the next string is read.
+func (d *decoder) str() ([]byte, error) {
 	d.i++ // opening quote
 	start := d.i
-	// Fast path: no escapes, valid UTF-8, no control characters.
+	// Fast path: no escapes, no control characters.
+	ascii := true
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		if c == '"' {
 			s := d.b[start:d.i]
 			d.i++
-			if utf8.Valid(s) {
-				return string(s), nil
+			if !ascii && !utf8.Valid(s) {
+				return []byte(string([]rune(string(s)))), nil // invalid bytes -> U+FFFD
 			}
-			return string([]rune(string(s))), nil // invalid bytes -> U+FFFD
+			return s, nil
 		}
 		if c == '\\' || c < 0x20 {
 			break
 		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
 		d.i++
 	}
-	buf := append([]byte(nil), d.b[start:d.i]...)
+	buf := append(d.st.esc[:0], d.b[start:d.i]...)
+	b, err := d.escaped(buf)
+	d.st.esc = buf[:0]
+	if cap(b) > cap(buf) {
+		d.st.esc = b[:0]
+	}
+	return b, err
+}
+
+// escaped reads the rest of a string holding escapes, after buf.
+func (d *decoder) escaped(buf []byte) ([]byte, error) {
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		switch {
 		case c == '"':
 			d.i++
 			if !utf8.Valid(buf) {
-				return string([]rune(string(buf))), nil
+				return []byte(string([]rune(string(buf)))), nil
 			}
-			return string(buf), nil
+			return buf, nil
 		case c < 0x20:
-			return "", d.errorf("control character in string")
+			return nil, d.errorf("control character in string")
 		case c == '\\':
 			if d.i+1 >= len(d.b) {
-				return "", d.errorf("unterminated escape")
+				return nil, d.errorf("unterminated escape")
 			}
 			e := d.b[d.i+1]
 			d.i += 2
@@ -251,7 +394,7 @@ func (d *decoder) str() (string, error) {
 			case 'u':
 				r, ok := d.hex4()
 				if !ok {
-					return "", d.errorf("invalid \\u escape")
+					return nil, d.errorf("invalid \\u escape")
 				}
 				if utf16.IsSurrogate(r) {
 					r2 := rune(-1)
@@ -261,7 +404,7 @@ func (d *decoder) str() (string, error) {
 						if x, ok := d.hex4(); ok {
 							r2 = x
 						} else {
-							return "", d.errorf("invalid \\u escape")
+							return nil, d.errorf("invalid \\u escape")
 						}
 						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
 							buf = utf8.AppendRune(buf, dec)
@@ -273,14 +416,14 @@ func (d *decoder) str() (string, error) {
 				}
 				buf = utf8.AppendRune(buf, r)
 			default:
-				return "", d.errorf("invalid escape \\%c", e)
+				return nil, d.errorf("invalid escape \\%c", e)
 			}
 		default:
 			buf = append(buf, c)
 			d.i++
 		}
 	}
-	return "", errString
+	return nil, errString
 }
 
 func (d *decoder) hex4() (rune, bool) {

@@ -39,3 +39,16 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// Interned values keep their type: the same text as a string and as a
+// number, seen again and again, decodes as each.
+func TestDecodeInternedKinds(t *testing.T) {
+	in := []byte(`[{"a":"1","1":1},{"a":1,"1":"1"},"1",1,"1",1,"1\u0031",{"a":"1"}]`)
+	want := []any{map[string]any{"a": "1", "1": json.Number("1")}, map[string]any{"a": json.Number("1"), "1": "1"}, "1", json.Number("1"), "1", json.Number("1"), "11", map[string]any{"a": "1"}}
+	for i := 0; i < 3; i++ {
+		got, err := Decode(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("pass %d: %#v %v", i, got, err)
+		}
+	}
+}
