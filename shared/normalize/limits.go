@@ -21,12 +21,15 @@ const (
 	TruncatedMarker = "<<TRUNCATED>>"
 )
 
-// enforceLimits cuts what would make the document unindexable and says
-// what it did (for error.message). One walk checks strings and depth and
-// counts fields; the rare oversized document gets a second pass.
-func enforceLimits(d map[string]any) []string {
+// pruneAndLimit removes what carries no information (doc.Prune's rule:
+// nil, "", "-", empty objects and lists), cuts what would make the
+// document unindexable and says what it did (for error.message). One walk
+// prunes, checks strings and depth and counts fields; the rare oversized
+// document gets a second pass. It gives what doc.Prune followed by a
+// separate limits walk gave (TestPruneAndLimitMatchesTwoPasses).
+func pruneAndLimit(d map[string]any) []string {
 	var st limitState
-	n := st.object(d, 1)
+	n := st.object(d, 1, true)
 	var notes []string
 	if len(st.deep) > 0 {
 		sort.Strings(st.deep)
@@ -53,12 +56,24 @@ func (st *limitState) here(k string) string {
 	return strings.Join(append(st.path, k), ".")
 }
 
-// object checks m's values and returns how many leaf fields it maps.
-func (st *limitState) object(m map[string]any, depth int) int {
+// object checks m's values and returns how many leaf fields it maps. With
+// prune, empty values are removed first, as doc.Prune does (which reaches
+// every object through objects and through objects directly in lists).
+func (st *limitState) object(m map[string]any, depth int, prune bool) int {
 	n := 0
 	for k, v := range m {
 		switch t := v.(type) {
+		case nil:
+			if prune {
+				delete(m, k)
+				continue
+			}
+			n++
 		case string:
+			if prune && (t == "" || t == "-") {
+				delete(m, k)
+				continue
+			}
 			n++
 			if len(t) > MaxStringBytes && !(depth == 1 && k == "@message") {
 				st.cut = append(st.cut, st.here(k))
@@ -66,18 +81,37 @@ func (st *limitState) object(m map[string]any, depth int) int {
 			}
 		case map[string]any:
 			if depth >= MaxDepth {
+				if prune && doc.Prune(t) {
+					delete(m, k)
+					continue
+				}
 				st.deep = append(st.deep, st.here(k))
 				m[k] = jsonText(t)
 				n++
 				continue
 			}
 			st.path = append(st.path, k)
-			n += st.object(t, depth+1)
+			c := st.object(t, depth+1, prune)
 			st.path = st.path[:len(st.path)-1]
+			if prune && len(t) == 0 {
+				delete(m, k)
+				continue
+			}
+			n += c
 		case []any:
+			if prune && len(t) == 0 {
+				delete(m, k)
+				continue
+			}
 			st.path = append(st.path, k)
-			n += st.list(t, depth)
+			n += st.list(t, depth, prune)
 			st.path = st.path[:len(st.path)-1]
+		case []string:
+			if prune && len(t) == 0 {
+				delete(m, k)
+				continue
+			}
+			n++
 		default:
 			n++
 		}
@@ -86,8 +120,9 @@ func (st *limitState) object(m map[string]any, depth int) int {
 }
 
 // list checks a list's elements (they share the list's path) and returns
-// the field count of its widest element.
-func (st *limitState) list(l []any, depth int) int {
+// the field count of its widest element. Pruning reaches objects directly
+// in the list, not those in a list inside it (doc.Prune's reach).
+func (st *limitState) list(l []any, depth int, prune bool) int {
 	most := 0
 	for i, e := range l {
 		c := 1
@@ -99,13 +134,16 @@ func (st *limitState) list(l []any, depth int) int {
 			}
 		case map[string]any:
 			if depth >= MaxDepth {
+				if prune {
+					doc.Prune(t)
+				}
 				st.deep = append(st.deep, strings.Join(st.path, "."))
 				l[i] = jsonText(t)
 			} else {
-				c = st.object(t, depth+1)
+				c = st.object(t, depth+1, prune)
 			}
 		case []any:
-			c = st.list(t, depth)
+			c = st.list(t, depth, false)
 		}
 		if c > most {
 			most = c

@@ -290,8 +290,7 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		n.prefix(d, original)
 	}
 	idx := n.index(d, ts)
-	doc.Prune(d)
-	if notes := enforceLimits(d); len(notes) > 0 {
+	if notes := pruneAndLimit(d); len(notes) > 0 {
 		msg := strings.Join(notes, "; ")
 		if prev := doc.GetString(d, "error.message"); prev != "" {
 			msg = prev + "; " + msg
