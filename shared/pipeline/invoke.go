@@ -13,16 +13,23 @@ import (
 )
 
 // Invoke runs one step by its function name with a Lambda payload and
-// returns the JSON result: the in-process equivalent of invoking the
+// returns the JSON result. The deployed state machine uses "split" (plan
+// and cut, dead-letter, summarize) and "load" (a chunk or a batch of small
+// objects: parse, enrich and index in one pass); "parse", "enrich" and
+// "index" are the separate steps with staged documents: the in-process equivalent of invoking the
 // function (used by the local runner and the state machine tests).
 func (s *Steps) Invoke(ctx context.Context, function string, payload []byte) ([]byte, error) {
 	var out any
 	var err error
 	switch function {
 	case "split":
-		var in SplitInput
+		out, err = s.HandleSplit(ctx, payload)
+	case "load":
+		out, err = s.HandleLoad(ctx, payload)
+	case "batch":
+		var in BatchInput
 		if err = json.Unmarshal(payload, &in); err == nil {
-			out, err = s.Split(ctx, in)
+			out, err = s.LoadBatch(ctx, in)
 		}
 	case "parse":
 		out, err = s.HandleParse(ctx, payload)
