@@ -27,13 +27,17 @@ func Decode(b []byte) (any, error) {
 			v, err = nil, d.errorf("unexpected data after the value")
 		}
 	}
-	clear(st.kvs[:cap(st.kvs)]) // nothing decoded stays reachable from the pool
-	clear(st.vals[:cap(st.vals)])
-	st.kvs, st.vals = st.kvs[:0], st.vals[:0]
-	states.Put(st)
 	if err != nil {
+		// Members and elements of the containers left open: nothing
+		// decoded stays reachable from the pool (complete containers
+		// clear their own).
+		clear(st.kvs)
+		clear(st.vals)
+		st.kvs, st.vals = st.kvs[:0], st.vals[:0]
+		states.Put(st)
 		return nil, err
 	}
+	states.Put(st)
 	return v, nil
 }
 
