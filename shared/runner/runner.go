@@ -78,6 +78,12 @@ type Summary struct {
 	Reasons        map[string]int         `json:"reasons"`
 	DeadLetterDir  string                 `json:"dead_letter_dir,omitempty"`
 	Seconds        float64                `json:"seconds"`
+	// BytesIn is the inputs' size as stored (gzip included); BytesOut the
+	// JSON sources of the documents indexed.
+	BytesIn  int64 `json:"bytes_in"`
+	BytesOut int64 `json:"bytes_out"`
+	// RecordsPerSecond is RecordsIn over the run's wall time.
+	RecordsPerSecond float64 `json:"records_per_second"`
 }
 
 // files is a Store serving local files as bucket "local" (key = the path
@@ -146,6 +152,7 @@ type countingIndexer struct {
 	next    bulk.Indexer
 	mu      sync.Mutex
 	byIndex map[string]int
+	bytes   int64
 }
 
 func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
@@ -158,6 +165,7 @@ func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Resu
 	if len(res.Failed) == 0 {
 		for _, d := range docs {
 			c.byIndex[d.Index]++
+			c.bytes += int64(len(d.Source))
 		}
 		return res, nil
 	}
@@ -172,6 +180,7 @@ func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Resu
 			continue
 		}
 		c.byIndex[d.Index]++
+		c.bytes += int64(len(d.Source))
 	}
 	return res, nil
 }
@@ -316,7 +325,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		if failed {
 			break
 		}
-		if st, err := os.Stat(in); err == nil && st.Size() > inline {
+		st, err := os.Stat(in)
+		if err == nil {
+			sum.BytesIn += st.Size()
+		}
+		if err == nil && st.Size() > inline {
 			wg.Wait()
 			load(in, o.Workers)
 			continue
@@ -334,7 +347,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, firstErr
 	}
 	sort.Slice(sum.SkippedObjects, func(i, j int) bool { return sum.SkippedObjects[i].Path < sum.SkippedObjects[j].Path })
-	sum.ByIndex = counter.byIndex
+	sum.ByIndex, sum.BytesOut = counter.byIndex, counter.bytes
 	n, err := exportDeadLetters(ctx, store.staging, stagingBucket, filepath.Join(o.OutDir, "dead-letter"))
 	if err != nil {
 		return nil, err
@@ -343,6 +356,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		sum.DeadLetterDir = filepath.Join(o.OutDir, "dead-letter")
 	}
 	sum.Seconds = time.Since(start).Seconds()
+	if sum.Seconds > 0 {
+		sum.RecordsPerSecond = float64(sum.RecordsIn) / sum.Seconds
+	}
 	return sum, nil
 }
 
@@ -425,6 +441,10 @@ func (s *Summary) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "\ndead letters (raw record, source, record number, reason): %s\n", s.DeadLetterDir)
 	}
 	fmt.Fprintf(w, "\nrecords in %d = indexed %d + dead-lettered %d + skipped %d (%.2fs)\n", s.RecordsIn, s.Indexed, s.DeadLettered, s.Skipped, s.Seconds)
+	if s.BytesIn > 0 && s.Seconds > 0 {
+		fmt.Fprintf(w, "%.0f records/s, %.1f MB/s read (as stored), %.1f MB of documents (%.2f bytes out per byte in)\n",
+			s.RecordsPerSecond, float64(s.BytesIn)/1e6/s.Seconds, float64(s.BytesOut)/1e6, float64(s.BytesOut)/float64(s.BytesIn))
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
