@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -23,7 +24,7 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 		if t == "" {
 			return append(dst, '0'), nil
 		}
-		if !json.Valid([]byte(t)) {
+		if !validNumber(string(t)) {
 			return nil, &json.UnsupportedValueError{Str: string(t)}
 		}
 		return append(dst, t...), nil
@@ -37,30 +38,31 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 		if math.IsNaN(t) || math.IsInf(t, 0) {
 			return nil, &json.UnsupportedValueError{Str: strconv.FormatFloat(t, 'g', -1, 64)}
 		}
-		b, _ := json.Marshal(t)
-		return append(dst, b...), nil
+		return appendFloat(dst, t), nil
 	case map[string]any:
 		if len(t) == 0 {
 			return append(dst, "{}"...), nil
 		}
-		var small [48]string
-		keys := small[:0]
+		// Members are gathered with their values so the sorted walk
+		// needs no map lookups.
+		var small [48]pair
+		ms := small[:0]
 		if len(t) > len(small) {
-			keys = make([]string, 0, len(t))
+			ms = make([]pair, 0, len(t))
 		}
-		for k := range t {
-			keys = append(keys, k)
+		for k, v := range t {
+			ms = append(ms, pair{k, v})
 		}
-		sortStrings(keys)
+		sortMembers(ms)
 		dst = append(dst, '{')
 		var err error
-		for i, k := range keys {
+		for i := range ms {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = appendString(dst, ms[i].k)
 			dst = append(dst, ':')
-			if dst, err = AppendJSON(dst, t[k]); err != nil {
+			if dst, err = AppendJSON(dst, ms[i].v); err != nil {
 				return nil, err
 			}
 		}
@@ -94,18 +96,81 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// sortStrings is an insertion sort: documents' objects are small, and it
-// keeps the key buffer on the stack.
-func sortStrings(a []string) {
+type pair struct {
+	k string
+	v any
+}
+
+// sortMembers sorts by key; small objects get an insertion sort, which
+// keeps the buffer on the stack.
+func sortMembers(a []pair) {
 	if len(a) > 12 {
-		slices.Sort(a)
+		slices.SortFunc(a, func(x, y pair) int { return strings.Compare(x.k, y.k) })
 		return
 	}
 	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+		for j := i; j > 0 && a[j].k < a[j-1].k; j-- {
 			a[j], a[j-1] = a[j-1], a[j]
 		}
 	}
+}
+
+// appendFloat formats f as encoding/json does (ES6 number formatting:
+// exponent form below 1e-6 and from 1e21, with e-07 written e-7).
+func appendFloat(dst []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
+}
+
+// validNumber reports whether s is a JSON number literal, as json.Valid
+// does for a json.Number, without converting it to bytes.
+func validNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(s)
 }
 
 const hex = "0123456789abcdef"
