@@ -45,6 +45,7 @@ func (s *Steps) Load(ctx context.Context, c Chunk) (StepOutput, error) {
 	if err == nil {
 		err = w.flush()
 	}
+	w.release()
 	if err != nil {
 		return StepOutput{}, storeError(err)
 	}
@@ -126,6 +127,7 @@ func (s *Steps) LoadObject(ctx context.Context, in SplitInput, workers, batchRec
 			if err == nil {
 				err = w.flush()
 			}
+			w.release()
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
@@ -240,7 +242,24 @@ type loadWorker struct {
 }
 
 func (s *Steps) newLoadWorker(ctx context.Context, def *logtype.Definition, dead *deadLetters) *loadWorker {
-	return &loadWorker{s: s, ctx: ctx, def: def, dead: dead}
+	w := &loadWorker{s: s, ctx: ctx, def: def, dead: dead}
+	if a, ok := arenas.Get().(*[]byte); ok {
+		w.arena = (*a)[:0]
+	}
+	return w
+}
+
+// arenas keeps workers' source arenas between chunks: growing a fresh one
+// to loadBatchBytes costs page faults on every chunk a container loads.
+var arenas sync.Pool
+
+// release hands the worker's arena back once its last batch is sent.
+func (w *loadWorker) release() {
+	if cap(w.arena) > 0 && cap(w.arena) <= 2*loadBatchBytes {
+		a := w.arena[:0]
+		arenas.Put(&a)
+	}
+	w.arena = nil
 }
 
 // Enrich implements normalize.Enriching.
