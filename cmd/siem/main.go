@@ -45,6 +45,8 @@ func main() {
 		err = buildIoC(os.Args[2:])
 	case "replay":
 		err = replayDeadLetters(os.Args[2:])
+	case "dashboards":
+		err = writeDashboards(os.Args[2:])
 	case "types":
 		if len(os.Args) > 2 && os.Args[2] == "--markdown" {
 			typesMarkdown(os.Stdout)
@@ -70,6 +72,7 @@ func usage(w io.Writer) {
                             build a threat-intel database from feed files
   siem replay [--opensearch URL] [--out DIR] [--config TYPES.yaml] [--dry-run] DEAD-LETTER-DIR
                             re-send dead letters once their cause is fixed (idempotent)
+  siem dashboards [--out FILE.ndjson]  write the OpenSearch Dashboards saved objects for a manual import
   siem types [--markdown]   list the log types and the S3 key pattern each expects
 `)
 }
