@@ -578,6 +578,16 @@ func snippet(b []byte) string {
 // transport (authentication, endpoint): the configurator's template and
 // policy calls. body may be nil.
 func (c *Client) Request(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	var h http.Header
+	if body != nil {
+		h = http.Header{"Content-Type": {"application/json"}}
+	}
+	return c.Send(ctx, method, path, h, body)
+}
+
+// Send is Request with the caller's headers (Content-Type included): the
+// configurator's multipart Dashboards import. path may carry a query.
+func (c *Client) Send(ctx context.Context, method, path string, header http.Header, body []byte) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var r io.Reader
@@ -588,8 +598,8 @@ func (c *Client) Request(ctx context.Context, method, path string, body []byte) 
 	if err != nil {
 		return 0, nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[http.CanonicalHeaderKey(k)] = v
 	}
 	resp, err := c.os.Perform(req)
 	if err != nil {
