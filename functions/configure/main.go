@@ -1,7 +1,9 @@
 // Command configure is the stack's custom resource that prepares the
 // OpenSearch cluster on every deploy: index templates with the ECS
-// mappings, ISM rollover and write aliases for auto rotation. The plan is
-// in shared/ostemplate; applying it again changes nothing.
+// mappings, ISM rollover and write aliases for auto rotation (the plan is
+// in shared/ostemplate), then the Dashboards saved objects
+// (shared/dashboards, imported with overwrite). Running it again changes
+// nothing.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/siemloader/siem/shared/awsenv"
+	"github.com/siemloader/siem/shared/dashboards"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/ostemplate"
 )
@@ -22,7 +25,11 @@ func main() {
 	if err != nil {
 		log.Fatalf("configure: configuration: %v", err)
 	}
-	lambda.Start(cfn.LambdaWrap(handler(c.Registry, c.Options, doerOrNil(c))))
+	imp, err := awsenv.DashboardsImporter(context.Background(), c)
+	if err != nil {
+		log.Fatalf("configure: dashboards: %v", err)
+	}
+	lambda.Start(cfn.LambdaWrap(handler(c.Registry, c.Options, doerOrNil(c), imp)))
 }
 
 func doerOrNil(c *awsenv.Configurator) ostemplate.Doer {
@@ -36,7 +43,7 @@ func doerOrNil(c *awsenv.Configurator) ostemplate.Doer {
 // an update, not a replacement.
 const physicalID = "siem-loader-opensearch-config"
 
-func handler(reg *logtype.Registry, opts ostemplate.Options, do ostemplate.Doer) cfn.CustomResourceFunction {
+func handler(reg *logtype.Registry, opts ostemplate.Options, do ostemplate.Doer, imp *dashboards.Importer) cfn.CustomResourceFunction {
 	return func(ctx context.Context, ev cfn.Event) (string, map[string]any, error) {
 		if ev.RequestType == cfn.RequestDelete {
 			// Templates and data outlive the stack on purpose.
@@ -54,6 +61,10 @@ func handler(reg *logtype.Registry, opts ostemplate.Options, do ostemplate.Doer)
 			return physicalID, nil, err
 		}
 		slog.Info("OpenSearch configured", "requests", len(calls))
-		return physicalID, map[string]any{"Requests": len(calls)}, nil
+		objects, err := imp.Deploy(ctx, reg)
+		if err != nil {
+			return physicalID, nil, err
+		}
+		return physicalID, map[string]any{"Requests": len(calls), "DashboardObjects": objects}, nil
 	}
 }

@@ -144,7 +144,13 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 }
 
 func openSearch(ctx context.Context, awsCfg aws.Config) (*bulk.Client, error) {
-	endpoint := os.Getenv("OPENSEARCH_ENDPOINT")
+	return openSearchAt(ctx, awsCfg, "OPENSEARCH_ENDPOINT")
+}
+
+// openSearchAt is openSearch with the endpoint in the variable env (the
+// authentication settings are the same).
+func openSearchAt(ctx context.Context, awsCfg aws.Config, env string) (*bulk.Client, error) {
+	endpoint := os.Getenv(env)
 	if endpoint == "" {
 		return nil, nil
 	}
@@ -152,7 +158,7 @@ func openSearch(ctx context.Context, awsCfg aws.Config) (*bulk.Client, error) {
 		endpoint = "https://" + endpoint
 	}
 	if _, err := url.Parse(endpoint); err != nil {
-		return nil, fmt.Errorf("OPENSEARCH_ENDPOINT: %w", err)
+		return nil, fmt.Errorf("%s: %w", env, err)
 	}
 	cfg := bulk.Config{
 		Endpoint:  endpoint,
