@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -241,8 +243,11 @@ func TestVisualizationFieldsAreWrittenAndAggregatable(t *testing.T) {
 					}
 				}
 				ok = typ == "keyword" || typ == "long" || typ == "float" || typ == "date" || typ == "ip"
-				if p.Kind == dashboards.GeoMap {
+				switch p.Kind {
+				case dashboards.GeoMap:
 					ok = typ == "geo_point"
+				case dashboards.Line, dashboards.Metric, dashboards.Numeric: // sums, numeric terms
+					ok = typ == "long" || typ == "float"
 				}
 				if !ok {
 					t.Errorf("%s %q: %s is mapped %s, not aggregatable for a %s panel", d.ID, p.Title, f, typ, p.Kind)
@@ -261,4 +266,22 @@ func TestVisualizationFieldsAreWrittenAndAggregatable(t *testing.T) {
 		}
 	}
 	t.Logf("%d panel fields checked", checked)
+}
+
+// The README's table lists every dashboard with its index pattern and the
+// question it answers, as defs.go has them.
+func TestReadmeTableListsEveryDashboard(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dashboards.Dashboards {
+		row := fmt.Sprintf("| %s | `%s` | %s |", d.Title, d.Pattern, d.Answers)
+		if !bytes.Contains(b, []byte(row)) {
+			t.Errorf("README.md lacks the row\n%s", row)
+		}
+	}
+	if !bytes.Contains(b, []byte("### Manual import (OpenSearch Serverless")) {
+		t.Error("README.md lacks the manual import steps ManualImportDoc points at")
+	}
 }
