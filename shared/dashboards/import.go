@@ -24,7 +24,7 @@ const ImportPath = "/api/saved_objects/_import?overwrite=true"
 
 // ManualImportDoc points at the README section a user follows where the
 // configurator cannot import (OpenSearch Serverless).
-const ManualImportDoc = "README.md#dashboards (manual import: siem dashboards --out siem-dashboards.ndjson, then Dashboards Management > Saved objects > Import)"
+const ManualImportDoc = "README.md, Dashboards > Manual import: siem dashboards --out siem-dashboards.ndjson, then Dashboards Management > Saved objects > Import with overwrite"
 
 // Sender sends one request with the caller's headers (bulk.Client
 // implements it).

@@ -1,6 +1,8 @@
 // Package opensearch is the opt-in suite against a real cluster:
 // OPENSEARCH_URL=http://admin:pass@localhost:9200 make test-opensearch
 // (docker compose up -d starts one). Without OPENSEARCH_URL it skips.
+// DASHBOARDS_URL=http://localhost:5601 adds the saved objects import into
+// the compose Dashboards (dashboards_test.go); without it that test skips.
 package opensearch
 
 import (
