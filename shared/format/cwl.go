@@ -130,25 +130,39 @@ type CWLMeta struct {
 // removes it.
 const MetaKey = "__cwl"
 
-func decodeCWL(def *logtype.Definition, rec Record) (map[string]any, error) {
+func decodeCWL(def *logtype.Definition, rec Record, route Router) (map[string]any, *logtype.Definition, error) {
 	if !bytes.HasPrefix(rec.Raw, cwlTag) {
 		// A record that came as it is: a plain log line, or a JSON record
 		// of a JSON log type. A JSON object in a text log type's
 		// subscription data is neither.
 		if def.Format == "json" || len(rec.Raw) == 0 || rec.Raw[0] != '{' {
-			return decodeRecord(def, rec)
+			fields, err := decodeRecord(def, rec)
+			return fields, def, err
 		}
-		return nil, fmt.Errorf("not a CloudWatch Logs subscription message (expected {messageType, logGroup, logEvents[...]})")
+		return nil, def, fmt.Errorf("not a CloudWatch Logs subscription message (expected {messageType, logGroup, logEvents[...]})")
 	}
 	var e cwlEvent
 	if err := json.Unmarshal(rec.Raw, &e); err != nil {
-		return nil, fmt.Errorf("framed CloudWatch Logs event: %w", err)
+		return nil, def, fmt.Errorf("framed CloudWatch Logs event: %w", err)
+	}
+	routed := false
+	if route != nil {
+		if d := route(e.LogGroup, e.LogStream); d != nil && d != def {
+			def, routed = d, true
+		}
 	}
 	inner := Record{Num: rec.Num, Raw: bytes.TrimSpace([]byte(e.Message)), Header: rec.Header}
 	fields, err := decodeRecord(def, inner)
 	if err != nil {
-		return nil, err
+		switch {
+		case routed:
+			err = fmt.Errorf("%w (log group %s is read as %s: its cwl_log_group matches)", err, e.LogGroup, def.Name)
+		case route != nil && def.CWLLogGroup != "" && e.LogGroup != "":
+			// The object's type names its groups and this is not one.
+			err = fmt.Errorf("%w (log group %s matches no log type's cwl_log_group; read as %s, the object's log type)", err, e.LogGroup, def.Name)
+		}
+		return nil, def, err
 	}
 	fields[MetaKey] = &CWLMeta{Owner: e.Owner, LogGroup: e.LogGroup, LogStream: e.LogStream, ID: e.ID, Timestamp: e.Timestamp, Message: e.Message}
-	return fields, nil
+	return fields, def, nil
 }

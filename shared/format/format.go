@@ -199,16 +199,31 @@ const ProblemKey = "__problem"
 
 // Decode turns one framed record into its raw fields.
 func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
+	fields, _, err := DecodeRouted(def, rec, nil)
+	return fields, err
+}
+
+// Router picks the log type of a CloudWatch Logs event from its envelope's
+// log group and stream; nil keeps the object's log type.
+type Router func(group, stream string) *logtype.Definition
+
+// DecodeRouted is Decode for an object whose CloudWatch Logs envelopes
+// may belong to other log types than the object's: route names the log
+// type of each event's group, and the event is decoded (and returned) as
+// that type. Records that are not CloudWatch Logs events keep def.
+func DecodeRouted(def *logtype.Definition, rec Record, route Router) (map[string]any, *logtype.Definition, error) {
 	if rec.Fields != nil {
-		return rec.Fields, nil
+		return rec.Fields, def, nil
 	}
 	if def.ViaCWL {
-		return decodeCWL(def, rec)
+		return decodeCWL(def, rec, route)
 	}
 	if def.ViaFireLens {
-		return decodeFireLens(def, rec)
+		fields, err := decodeFireLens(def, rec)
+		return fields, def, err
 	}
-	return decodeRecord(def, rec)
+	fields, err := decodeRecord(def, rec)
+	return fields, def, err
 }
 
 func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {

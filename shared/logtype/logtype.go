@@ -60,6 +60,13 @@ type Definition struct {
 	// ViaCWL: the object is CloudWatch Logs subscription data (as Firehose
 	// delivers it); each log event's message is a record of Format.
 	ViaCWL bool `yaml:"via_cwl"`
+	// CWLLogGroup, an RE2 regex searched in a CloudWatch Logs envelope's
+	// logGroup (and CWLLogStream in its logStream, when set), claims the
+	// envelope's events for this log type whatever the object's type is:
+	// one Firehose delivery may mix the log groups of a cluster
+	// (/aws/rds/cluster/x/slowquery, /error, /audit).
+	CWLLogGroup  string `yaml:"cwl_log_group"`
+	CWLLogStream string `yaml:"cwl_log_stream"`
 	// ViaFireLens: each line is a FireLens JSON object whose "log" is a
 	// record of Format (one line; multiline apps should concatenate in
 	// Fluent Bit); IgnoreContainerStderr counts stderr lines as skipped.
@@ -107,6 +114,8 @@ type Definition struct {
 	patternRe *regexp.Regexp
 	// firstLineRe is MultilineFirstLine compiled.
 	firstLineRe *regexp.Regexp
+	groupRe     *regexp.Regexp
+	streamRe    *regexp.Regexp
 }
 
 // TimestampSpec says where the record time is and how it is written.
@@ -254,6 +263,22 @@ func (d *Definition) Validate() error {
 			}
 		}
 		d.Timestamp.fromKeyRe = re
+	}
+	if d.CWLLogGroup != "" {
+		if d.groupRe, err = regexp.Compile(d.CWLLogGroup); err != nil {
+			return fail("cwl_log_group", "%v", err)
+		}
+	}
+	if d.CWLLogStream != "" {
+		if d.CWLLogGroup == "" {
+			return fail("cwl_log_stream", "needs cwl_log_group")
+		}
+		if d.streamRe, err = regexp.Compile(d.CWLLogStream); err != nil {
+			return fail("cwl_log_stream", "%v", err)
+		}
+	}
+	if (d.CWLLogGroup != "") && !d.ViaCWL {
+		return fail("cwl_log_group", "only for a log type read through CloudWatch Logs (via_cwl: true)")
 	}
 	if d.ViaCWL && d.ViaFireLens {
 		return fail("via_firelens", "a log type comes either through CloudWatch Logs (via_cwl) or FireLens, not both")
@@ -439,6 +464,19 @@ func (r *Registry) Detect(key string) *Definition {
 	}
 	for _, d := range r.defs {
 		if d.keyRe.MatchString(key) {
+			return d
+		}
+	}
+	return nil
+}
+
+// RouteCWL returns the log type that claims a CloudWatch Logs log group
+// (and stream): the first definition, in detection order, whose
+// cwl_log_group is found in group and whose cwl_log_stream, when set, is
+// found in stream. nil when none does: the object's own type applies.
+func (r *Registry) RouteCWL(group, stream string) *Definition {
+	for _, d := range r.defs {
+		if d.groupRe != nil && d.groupRe.MatchString(group) && (d.streamRe == nil || d.streamRe.MatchString(stream)) {
 			return d
 		}
 	}

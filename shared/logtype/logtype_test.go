@@ -63,3 +63,23 @@ func TestWithIndexSettings(t *testing.T) {
 		t.Error("bad rotation accepted")
 	}
 }
+
+func TestRouteCWL(t *testing.T) {
+	reg := logtype.Builtin()
+	for group, want := range map[string]string{
+		"/aws/rds/cluster/aurora-prod/slowquery":         "rds-mysql-slowquery",
+		"/aws/rds/instance/db1/error":                    "rds-mysql-error",
+		"/aws/rds/cluster/aurora-prod/audit":             "rds-mysql-audit",
+		"/aws/rds/instance/pg/postgresql":                "rds-postgresql",
+		"/aws/OpenSearchService/domains/siem/audit-logs": "opensearch-audit",
+		"/aws/lambda/order-api":                          "",
+	} {
+		got := ""
+		if d := reg.RouteCWL(group, "s"); d != nil {
+			got = d.Name
+		}
+		if got != want {
+			t.Errorf("RouteCWL(%s) = %q, want %q", group, got, want)
+		}
+	}
+}

@@ -46,7 +46,56 @@ type Normalizer struct {
 	// ecsRoots are the top-level names ECS fields are written under; raw
 	// fields of these names stay out of field_prefix.
 	ecsRoots map[string]bool
+
+	// route, when routing is on, is the log type of a CloudWatch Logs
+	// event's group (Routing); others holds the normalizers of the log
+	// types events were routed to, made on first use.
+	route  format.Router
+	others map[*logtype.Definition]*Normalizer
 }
+
+// Routing makes the normalizer read each CloudWatch Logs event as the log
+// type that claims its log group in reg (cwl_log_group), falling back to
+// its own type. It returns n.
+func (n *Normalizer) Routing(reg *logtype.Registry) *Normalizer {
+	if reg == nil || !n.def.ViaCWL {
+		return n
+	}
+	type key struct{ group, stream string }
+	seen := map[key]*logtype.Definition{}
+	n.route = func(group, stream string) *logtype.Definition {
+		k := key{group, stream}
+		d, ok := seen[k]
+		if !ok {
+			d = reg.RouteCWL(group, stream)
+			if len(seen) < 1024 {
+				seen[k] = d
+			}
+		}
+		return d
+	}
+	return n
+}
+
+// For returns the normalizer of the same object for log type def: n
+// itself for n's own type.
+func (n *Normalizer) For(def *logtype.Definition) *Normalizer {
+	if def == n.def || def == nil {
+		return n
+	}
+	o := n.others[def]
+	if o == nil {
+		o = New(def, n.src, n.ingested)
+		if n.others == nil {
+			n.others = map[*logtype.Definition]*Normalizer{}
+		}
+		n.others[def] = o
+	}
+	return o
+}
+
+// Def is the log type n normalizes.
+func (n *Normalizer) Def() *logtype.Definition { return n.def }
 
 // mapping is one ECS target and where its value comes from, in a stable
 // order (the definition's maps are unordered).

@@ -56,14 +56,14 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			}
 			continue
 		}
-		fields, err := format.Decode(def, rec)
+		fields, rdef, err := format.DecodeRouted(def, rec, n.route)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
 				return in, err
 			}
 			continue
 		}
-		o, err := n.Normalize(rec.Raw, fields)
+		o, err := n.For(rdef).Normalize(rec.Raw, fields)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
 				return in, err

@@ -41,7 +41,7 @@ func (s *Steps) Load(ctx context.Context, c Chunk) (StepOutput, error) {
 	now := s.cfg.Now()
 	dead := newDeadLetters(c, now)
 	w := s.newLoadWorker(ctx, def, dead)
-	n, err := normalize.Records(def, fr, normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now), w)
+	n, err := normalize.Records(def, fr, normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now).Routing(s.cfg.Registry), w)
 	if err == nil {
 		err = w.flush()
 	}
@@ -114,7 +114,7 @@ func (s *Steps) LoadObject(ctx context.Context, in SplitInput, workers, batchRec
 		go func() {
 			defer wg.Done()
 			w := s.newLoadWorker(ctx, def, dead)
-			norm := normalize.New(def, src, now)
+			norm := normalize.New(def, src, now).Routing(s.cfg.Registry)
 			var err error
 			for b := range batches {
 				if err != nil {

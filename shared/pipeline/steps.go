@@ -437,7 +437,7 @@ func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
 	}
 	defer closeFn()
 	now := s.cfg.Now()
-	norm := normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now)
+	norm := normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now).Routing(s.cfg.Registry)
 	docs, dead := newGzLines(), newGzLines()
 	out := StepOutput{Chunk: c}
 	srcURI := "s3://" + c.Source.Bucket + "/" + c.Source.Key

@@ -62,7 +62,7 @@ func Process(def *logtype.Definition, key string, content io.Reader) (Result, er
 	if err != nil {
 		return res, err
 	}
-	norm := normalize.New(def, normalize.Source{Bucket: "siem-logs-123456789012", Key: key}, Ingested)
+	norm := normalize.New(def, normalize.Source{Bucket: "siem-logs-123456789012", Key: key}, Ingested).Routing(logtype.Builtin())
 	res.RecordsIn, err = normalize.Records(def, fr, norm, &res)
 	if err != nil {
 		return res, err
