@@ -16,12 +16,14 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/exclude"
 	"github.com/siemloader/siem/shared/geoip"
 	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/logtype"
@@ -67,7 +69,8 @@ func main() {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
-  siem load [--type TYPE] [--out DIR] [--summary FILE] [--opensearch URL] [--geoip-city FILE] [--geoip-asn FILE] PATH...
+  siem load [--type TYPE] [--out DIR] [--summary FILE] [--opensearch URL] [--geoip-city FILE] [--geoip-asn FILE]
+            [--config TYPES.yaml] [--exclude-patterns exclude_log_patterns.csv] PATH...
   siem ioc --out ioc.json.gz [--tor FILE] [--feodo FILE] [--otx FILE]... [--stix FILE]... [--txt FILE]...
                             build a threat-intel database from feed files
   siem replay [--opensearch URL] [--out DIR] [--config TYPES.yaml] [--dry-run] DEAD-LETTER-DIR
@@ -139,7 +142,8 @@ func load(args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	rotation := fs.String("rotation", "", "index rotation for every log type: daily, weekly, monthly, yearly, auto")
 	indexTZ := fs.String("index-tz", "", "time zone of the index date, e.g. +09:00 (default UTC)")
-	config := fs.String("config", "", "custom log types YAML (see docs/custom-log-types.example.yaml)")
+	config := fs.String("config", "", "custom log types YAML (see docs/custom-log-types.example.yaml); its exclusions section applies too")
+	excludeCSV := fs.String("exclude-patterns", "", "exclude_log_patterns.csv: log_type,field,pattern[,pattern_type,action,name,comment] rows")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -170,6 +174,10 @@ func load(args []string) error {
 	}
 	if *typ != "" && reg.Get(*typ) == nil {
 		return fmt.Errorf("unknown log type %q (see 'siem types')", *typ)
+	}
+	excl, err := exclusions(*config, *excludeCSV, reg)
+	if err != nil {
+		return err
 	}
 	sink, fileSink, err := indexer(*osURL, *auth, *out)
 	if err != nil {
@@ -217,7 +225,7 @@ func load(args []string) error {
 		progress = nil
 	}
 	sum, err := runner.Run(context.Background(), runner.Options{
-		Paths: paths, LogType: *typ, OutDir: *out, Indexer: sink, Enrichers: enrichers, Registry: reg,
+		Paths: paths, LogType: *typ, OutDir: *out, Indexer: sink, Enrichers: enrichers, Registry: reg, Exclusions: excl,
 		ChunkRecords: *chunk, Workers: *workers, Progress: progress,
 	})
 	if fileSink != nil {
@@ -283,6 +291,33 @@ func registry(config string) (*logtype.Registry, error) {
 		return nil, fmt.Errorf("%s: %w", config, err)
 	}
 	return reg, nil
+}
+
+// exclusions are the rules of the config file's exclusions section and
+// of an exclude_log_patterns.csv file (either may be empty).
+func exclusions(config, csvPath string, reg *logtype.Registry) (*exclude.Set, error) {
+	var src []byte
+	if config != "" {
+		b, err := os.ReadFile(config)
+		if err != nil {
+			return nil, err
+		}
+		src = b
+	}
+	var csvFile io.Reader
+	if csvPath != "" {
+		f, err := os.Open(csvPath)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		csvFile = f
+	}
+	set, err := exclude.Load(src, csvFile, filepath.Base(csvPath), func(t string) bool { return reg.Get(t) != nil })
+	if err != nil {
+		return nil, fmt.Errorf("exclusions: %w", err)
+	}
+	return set, nil
 }
 
 // indexer sends documents to OpenSearch, or to files under out (the

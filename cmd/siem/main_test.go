@@ -209,3 +209,46 @@ func TestReplayCommand(t *testing.T) {
 		t.Errorf("replayed documents: %v\n%s", err, docs)
 	}
 }
+
+// Exclusions from the CSV (the reference's file) and the config's
+// conditions: excluded records are skips named by their rule, COUNT
+// matches load and are counted, and the accounting identity holds.
+func TestLoadWithExclusions(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "exclude_log_patterns.csv")
+	os.WriteFile(csv, []byte("log_type,field,pattern,pattern_type,comment\ncloudtrail,eventName,Describe.*,regex,read-only noise\n"), 0o644)
+	cfg := filepath.Join(dir, "types.yaml")
+	os.WriteFile(cfg, []byte(`exclusions:
+  conditions:
+    - {name: list-calls, log_type: cloudtrail, action: count, expression: "starts_with(event.action, 'List')"}
+    - {name: no-get-policy, log_type: cloudtrail, action: exclude, expression: "event.action == 'GetBucketPolicy'"}
+`), 0o644)
+	summary := filepath.Join(dir, "summary.json")
+	out, err := exec.Command(bin, "load", "--quiet", "--out", filepath.Join(dir, "out"), "--summary", summary,
+		"--exclude-patterns", csv, "--config", cfg, "../../testdata/demo/AWSLogs/123456789012/CloudTrail").CombinedOutput()
+	if err != nil {
+		t.Fatalf("siem load: %v\n%s", err, out)
+	}
+	var s struct {
+		RecordsIn    int `json:"records_in"`
+		Indexed      int `json:"indexed"`
+		DeadLettered int `json:"dead_lettered"`
+		Skipped      int `json:"skipped"`
+		Reasons      map[string]int
+		Matched      map[string]int
+	}
+	b, _ := os.ReadFile(summary)
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.RecordsIn != s.Indexed+s.DeadLettered+s.Skipped {
+		t.Errorf("records_in %d != indexed %d + dead_lettered %d + skipped %d", s.RecordsIn, s.Indexed, s.DeadLettered, s.Skipped)
+	}
+	if s.Reasons["excluded by rule exclude_log_patterns.csv:2"] == 0 || s.Reasons["excluded by rule no-get-policy"] == 0 || s.Matched["list-calls"] == 0 {
+		t.Errorf("reasons %v, matched %v", s.Reasons, s.Matched)
+	}
+	if !strings.Contains(string(out), "matched by COUNT rules") {
+		t.Errorf("table lacks the COUNT matches:\n%s", out)
+	}
+}

@@ -4,8 +4,10 @@
 package awsenv
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +27,7 @@ import (
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/exclude"
 	"github.com/siemloader/siem/shared/geoip"
 	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/logtype"
@@ -76,6 +79,8 @@ func envInt(name string, def int) (int, error) {
 //	OPENSEARCH_SECRET_ARN   Secrets Manager secret {"username","password"} for basic auth
 //	BULK_MAX_BYTES          bulk body cap (default 5 MiB, at most 10 MiB)
 //	GEO_BUCKET              bucket holding GeoLite2/GeoLite2-{City,ASN}.mmdb (enrich step)
+//	                        and exclude_log_patterns.csv (any step that parses)
+//	EXCLUDE_LOG_PATTERNS_KEY  key of that CSV in GEO_BUCKET (default exclude_log_patterns.csv)
 //	LOG_ARCHIVE_ROLE_ARN, LOG_ARCHIVE_BUCKETS, LOG_ARCHIVE_EXTERNAL_ID,
 //	SECURITY_LAKE_ROLE_ARN, SECURITY_LAKE_EXTERNAL_ID: see S3Store
 func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
@@ -92,7 +97,7 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 		Store:         store,
 		StagingBucket: os.Getenv("STAGING_BUCKET"),
 	}
-	reg, err := customLogTypes(ctx, cfg.Store, os.Getenv("LOGTYPES_CONFIG"))
+	reg, configSrc, err := customLogTypes(ctx, cfg.Store, os.Getenv("LOGTYPES_CONFIG"))
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +106,9 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 		return nil, fmt.Errorf("INDEX_ROTATION/INDEX_TZ: %w", err)
 	}
 	cfg.Registry = reg
+	if cfg.Exclusions, err = exclusions(ctx, cfg.Store, configSrc, reg); err != nil {
+		return nil, err
+	}
 	if cfg.ChunkRecords, err = envInt("CHUNK_RECORDS", 0); err != nil {
 		return nil, err
 	}
@@ -203,11 +211,11 @@ func setupLogging(level string) {
 // Lambda layer puts it at /opt/logtypes.yaml), over the built-ins. A bad
 // file stops the function at cold start with an error naming the entry
 // and the field, instead of loading data the wrong way.
-func customLogTypes(ctx context.Context, store blob.Store, loc string) (*logtype.Registry, error) {
+func customLogTypes(ctx context.Context, store blob.Store, loc string) (*logtype.Registry, []byte, error) {
 	base := logtype.Builtin()
 	if loc == "" {
 		if _, err := os.Stat("/opt/logtypes.yaml"); err != nil {
-			return base, nil
+			return base, nil, nil
 		}
 		loc = "/opt/logtypes.yaml"
 	}
@@ -220,14 +228,47 @@ func customLogTypes(ctx context.Context, store blob.Store, loc string) (*logtype
 		r, err = os.Open(loc)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("LOGTYPES_CONFIG %s: %w", loc, err)
+		return nil, nil, fmt.Errorf("LOGTYPES_CONFIG %s: %w", loc, err)
 	}
 	defer r.Close()
-	reg, err := logtype.LoadConfig(base, r)
+	src, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("LOGTYPES_CONFIG %s: %w", loc, err)
+		return nil, nil, fmt.Errorf("LOGTYPES_CONFIG %s: %w", loc, err)
 	}
-	return reg, nil
+	reg, err := logtype.LoadConfig(base, bytes.NewReader(src))
+	if err != nil {
+		return nil, nil, fmt.Errorf("LOGTYPES_CONFIG %s: %w", loc, err)
+	}
+	return reg, src, nil
+}
+
+// exclusions are read at cold start (reference-spec §2.12): the
+// exclusions section of the log types config, and
+// s3://$GEO_BUCKET/$EXCLUDE_LOG_PATTERNS_KEY (default
+// exclude_log_patterns.csv; a missing file means no patterns). A bad rule
+// stops the function with the rule's name, as a bad log type does.
+func exclusions(ctx context.Context, store blob.Store, configSrc []byte, reg *logtype.Registry) (*exclude.Set, error) {
+	var csvFile io.Reader
+	key := Env("EXCLUDE_LOG_PATTERNS_KEY", "exclude_log_patterns.csv")
+	if bucket := os.Getenv("GEO_BUCKET"); bucket != "" {
+		r, err := store.Get(ctx, bucket, key)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
+		default:
+			defer r.Close()
+			csvFile = r
+		}
+	}
+	set, err := exclude.Load(configSrc, csvFile, key, func(t string) bool { return reg.Get(t) != nil })
+	if err != nil {
+		return nil, fmt.Errorf("exclusion rules: %w", err)
+	}
+	if n := set.Len(); n > 0 {
+		slog.Info("exclusion rules loaded", "rules", set.Names())
+	}
+	return set, nil
 }
 
 // S3Store is the object store with the clients of other accounts' buckets:

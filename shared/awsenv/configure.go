@@ -38,7 +38,7 @@ func Configure(ctx context.Context) (*Configurator, error) {
 		return nil, err
 	}
 	s3c := s3Client(awsCfg)
-	reg, err := customLogTypes(ctx, blob.S3{Client: s3c}, os.Getenv("LOGTYPES_CONFIG"))
+	reg, _, err := customLogTypes(ctx, blob.S3{Client: s3c}, os.Getenv("LOGTYPES_CONFIG"))
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,8 @@ import (
 //	    ...
 type Config struct {
 	LogTypes []yaml.Node `yaml:"log_types"`
+	// Exclusions are read by package exclude (exclude.FromConfig).
+	Exclusions yaml.Node `yaml:"exclusions"`
 }
 
 // LoadConfig reads a log type file and returns the registry with its

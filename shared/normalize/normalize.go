@@ -15,6 +15,7 @@ import (
 
 	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/ecs"
+	"github.com/siemloader/siem/shared/exclude"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 )
@@ -52,6 +53,21 @@ type Normalizer struct {
 	// types events were routed to, made on first use.
 	route  format.Router
 	others map[*logtype.Definition]*Normalizer
+
+	// excl are the user's exclusion rules (Excluding); rules are this
+	// log type's, nil when it has none.
+	excl  *exclude.Set
+	rules *exclude.TypeRules
+}
+
+// Excluding makes Records apply the exclusion rules of s (nil: none) to
+// this normalizer's records. It returns n.
+func (n *Normalizer) Excluding(s *exclude.Set) *Normalizer {
+	n.excl, n.rules = s, s.For(n.def.Name)
+	for _, o := range n.others {
+		o.Excluding(s)
+	}
+	return n
 }
 
 // Routing makes the normalizer read each CloudWatch Logs event as the log
@@ -85,7 +101,7 @@ func (n *Normalizer) For(def *logtype.Definition) *Normalizer {
 	}
 	o := n.others[def]
 	if o == nil {
-		o = New(def, n.src, n.ingested)
+		o = New(def, n.src, n.ingested).Excluding(n.excl)
 		if n.others == nil {
 			n.others = map[*logtype.Definition]*Normalizer{}
 		}
@@ -170,6 +186,9 @@ type Output struct {
 	Index string
 	ID    string
 	Doc   map[string]any
+	// Def is the log type the document was normalized as (another than
+	// the object's for a routed CloudWatch Logs event).
+	Def *logtype.Definition
 }
 
 // Normalize builds the document for a record whose raw text is raw and whose
@@ -346,7 +365,7 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		}
 		doc.Set(d, "error.message", msg)
 	}
-	return Output{Index: idx, ID: id, Doc: d}, nil
+	return Output{Index: idx, ID: id, Doc: d, Def: def}, nil
 }
 
 // prefix moves the raw fields under the definition's field_prefix, except

@@ -18,6 +18,12 @@ type Sink interface {
 	Skip(num int, reason string) error
 }
 
+// Counter is a Sink that counts records matching a COUNT exclusion rule
+// (they load as usual).
+type Counter interface {
+	Matched(rule string)
+}
+
 // Enriching is a Sink that adds to each normalized document before it is
 // encoded (the fused load path runs the enrichers there, so a document is
 // encoded once and never decoded again).
@@ -36,6 +42,10 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 	in := 0
 	var buf []byte
 	enrich, _ := sink.(Enriching)
+	var count func(string)
+	if c, ok := sink.(Counter); ok {
+		count = c.Matched
+	}
 	for {
 		rec, err := fr.Next()
 		if err == io.EOF {
@@ -63,7 +73,14 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			}
 			continue
 		}
-		o, err := n.For(rdef).Normalize(rec.Raw, fields)
+		nn := n.For(rdef)
+		if m, ok := nn.rules.Raw(fields, count); ok {
+			if err := sink.Skip(rec.Num, m.Reason()); err != nil {
+				return in, err
+			}
+			continue
+		}
+		o, err := nn.Normalize(rec.Raw, fields)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
 				return in, err
@@ -72,6 +89,13 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 		}
 		if enrich != nil {
 			enrich.Enrich(&o)
+		}
+		// Conditions see the final document (enriched on the fused path).
+		if m, ok := nn.rules.Doc(o.Doc, count); ok {
+			if err := sink.Skip(rec.Num, m.Reason()); err != nil {
+				return in, err
+			}
+			continue
 		}
 		buf, err = doc.AppendJSON(buf[:0], o.Doc)
 		if err != nil {

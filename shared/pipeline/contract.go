@@ -60,6 +60,9 @@ type Counts struct {
 	Skipped      int `json:"skipped"`
 	// Reasons counts dead letters and skips by reason.
 	Reasons map[string]int `json:"reasons,omitempty"`
+	// Matched counts records that matched a COUNT exclusion rule, by
+	// rule name; they are loaded (or dead-lettered) as usual.
+	Matched map[string]int `json:"matched,omitempty"`
 }
 
 // SplitOutput tells the state machine what to do with the object.

@@ -41,7 +41,7 @@ func (s *Steps) Load(ctx context.Context, c Chunk) (StepOutput, error) {
 	now := s.cfg.Now()
 	dead := newDeadLetters(c, now)
 	w := s.newLoadWorker(ctx, def, dead)
-	n, err := normalize.Records(def, fr, normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now).Routing(s.cfg.Registry), w)
+	n, err := normalize.Records(def, fr, normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now).Routing(s.cfg.Registry).Excluding(s.cfg.Exclusions), w)
 	if err == nil {
 		err = w.flush()
 	}
@@ -114,7 +114,7 @@ func (s *Steps) LoadObject(ctx context.Context, in SplitInput, workers, batchRec
 		go func() {
 			defer wg.Done()
 			w := s.newLoadWorker(ctx, def, dead)
-			norm := normalize.New(def, src, now).Routing(s.cfg.Registry)
+			norm := normalize.New(def, src, now).Routing(s.cfg.Registry).Excluding(s.cfg.Exclusions)
 			var err error
 			for b := range batches {
 				if err != nil {
@@ -264,8 +264,12 @@ func (w *loadWorker) release() {
 
 // Enrich implements normalize.Enriching.
 func (w *loadWorker) Enrich(o *normalize.Output) {
+	def := w.def
+	if o.Def != nil {
+		def = o.Def // a CloudWatch Logs event routed to its group's type
+	}
 	for _, e := range w.s.cfg.Enrichers {
-		e.Enrich(o.Doc, w.def)
+		e.Enrich(o.Doc, def)
 	}
 }
 
@@ -288,6 +292,9 @@ func (w *loadWorker) DeadLetter(num int, raw []byte, reason string) error {
 	w.dead.add("parse", DeadLetter{Record: num, Reason: reason, Raw: string(raw)})
 	return nil
 }
+
+// Matched implements normalize.Counter.
+func (w *loadWorker) Matched(rule string) { w.counts.matched(rule) }
 
 // Skip implements normalize.Sink.
 func (w *loadWorker) Skip(num int, reason string) error {

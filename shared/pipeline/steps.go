@@ -19,6 +19,7 @@ import (
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/exclude"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/normalize"
@@ -51,6 +52,9 @@ type StepsConfig struct {
 	Enrichers []Enricher
 	// IndexBatch is the number of documents handed to the indexer at once.
 	IndexBatch int
+	// Exclusions are the user's exclusion rules (exclude_log_patterns.csv
+	// and the config's conditions); nil for none.
+	Exclusions *exclude.Set
 	Now        func() time.Time
 }
 
@@ -371,6 +375,13 @@ func (c *Counts) reason(r string) {
 	c.Reasons[r]++
 }
 
+func (c *Counts) matched(rule string) {
+	if c.Matched == nil {
+		c.Matched = map[string]int{}
+	}
+	c.Matched[rule]++
+}
+
 // reasonClass shortens a reason to its class for the counts table (the full
 // reason is in the dead letter).
 func reasonClass(r string) string {
@@ -437,7 +448,7 @@ func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
 	}
 	defer closeFn()
 	now := s.cfg.Now()
-	norm := normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now).Routing(s.cfg.Registry)
+	norm := normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now).Routing(s.cfg.Registry).Excluding(s.cfg.Exclusions)
 	docs, dead := newGzLines(), newGzLines()
 	out := StepOutput{Chunk: c}
 	srcURI := "s3://" + c.Source.Bucket + "/" + c.Source.Key
@@ -478,6 +489,9 @@ func (p *parseSink) DeadLetter(num int, raw []byte, reason string) error {
 	p.out.Counts.reason(reasonClass(reason))
 	return p.dead.add(DeadLetter{Step: "parse", Source: p.src, LogType: p.logType, Record: num, Reason: reason, Raw: string(raw), Time: p.now})
 }
+
+// Matched implements normalize.Counter.
+func (p *parseSink) Matched(rule string) { p.out.Counts.matched(rule) }
 
 func (p *parseSink) Skip(num int, reason string) error {
 	p.out.Counts.Skipped++
@@ -581,8 +595,15 @@ func (s *Steps) Enrich(ctx context.Context, in StepOutput) (StepOutput, error) {
 		if !ok {
 			return fmt.Errorf("document %s is not a JSON object", d.ID)
 		}
+		ddef := def
+		if lt, _ := m["@log_type"].(string); lt != def.Name {
+			// A CloudWatch Logs event routed to its log group's type.
+			if rd := s.cfg.Registry.Get(lt); rd != nil {
+				ddef = rd
+			}
+		}
 		for _, e := range s.cfg.Enrichers {
-			e.Enrich(m, def)
+			e.Enrich(m, ddef)
 		}
 		b, err := doc.AppendJSON(nil, m)
 		if err != nil {
@@ -756,6 +777,12 @@ func (c *Counts) Add(o Counts) {
 			c.Reasons = map[string]int{}
 		}
 		c.Reasons[k] += v
+	}
+	for k, v := range o.Matched {
+		if c.Matched == nil {
+			c.Matched = map[string]int{}
+		}
+		c.Matched[k] += v
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/exclude"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/pipeline"
 )
@@ -38,6 +39,8 @@ type Options struct {
 	// Enrichers run in the enrich step (GeoIP...).
 	Enrichers []pipeline.Enricher
 	Registry  *logtype.Registry
+	// Exclusions are the user's exclusion rules (nil: none).
+	Exclusions *exclude.Set
 	// ChunkRecords is the number of records the workers take at a time
 	// (default 2,000).
 	ChunkRecords int
@@ -76,8 +79,10 @@ type Summary struct {
 	ByType         map[string]*TypeCounts `json:"by_type"`
 	ByIndex        map[string]int         `json:"by_index"`
 	Reasons        map[string]int         `json:"reasons"`
-	DeadLetterDir  string                 `json:"dead_letter_dir,omitempty"`
-	Seconds        float64                `json:"seconds"`
+	// Matched counts records matching COUNT exclusion rules, by rule.
+	Matched       map[string]int `json:"matched,omitempty"`
+	DeadLetterDir string         `json:"dead_letter_dir,omitempty"`
+	Seconds       float64        `json:"seconds"`
 	// BytesIn is the inputs' size as stored (gzip included); BytesOut the
 	// JSON sources of the documents indexed.
 	BytesIn  int64 `json:"bytes_in"`
@@ -257,6 +262,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		InlineMaxBytes: o.InlineMaxBytes,
 		Indexer:        counter,
 		Enrichers:      o.Enrichers,
+		Exclusions:     o.Exclusions,
 		Now:            o.Now,
 	})
 	if err != nil {
@@ -293,6 +299,12 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		sum.Skipped += objCounts.Skipped
 		for k, v := range objCounts.Reasons {
 			sum.Reasons[k] += v
+		}
+		for k, v := range objCounts.Matched {
+			if sum.Matched == nil {
+				sum.Matched = map[string]int{}
+			}
+			sum.Matched[k] += v
 		}
 		progress(o.Progress, "[%d/%d] %s: %s, %d records, %d indexed, %d dead-lettered, %d skipped\n",
 			sum.Objects, len(inputs), in, sp.LogType, objCounts.RecordsIn, objCounts.Indexed, objCounts.DeadLettered, objCounts.Skipped)
@@ -429,6 +441,12 @@ func (s *Summary) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "\n%-60s %8s\n", "dead letters and skips by reason", "records")
 		for _, r := range sortedKeys(s.Reasons) {
 			fmt.Fprintf(w, "%-60s %8d\n", r, s.Reasons[r])
+		}
+	}
+	if len(s.Matched) > 0 {
+		fmt.Fprintf(w, "\n%-60s %8s\n", "matched by COUNT rules (loaded)", "records")
+		for _, r := range sortedKeys(s.Matched) {
+			fmt.Fprintf(w, "%-60s %8d\n", r, s.Matched[r])
 		}
 	}
 	if len(s.SkippedObjects) > 0 {
