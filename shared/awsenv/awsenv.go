@@ -74,6 +74,7 @@ func envInt(name string, def int) (int, error) {
 //	LOGTYPES_CONFIG         custom log types YAML: s3://bucket/key or a file path
 //	                        (default: /opt/logtypes.yaml when a layer ships one)
 //	OPENSEARCH_ENDPOINT     https://search-...es.amazonaws.com (index step)
+//	OPENSEARCH_STACK_ENDPOINT  the domain or collection the stack created, used while OPENSEARCH_ENDPOINT is empty
 //	OPENSEARCH_AUTH         sigv4 (default) or basic
 //	OPENSEARCH_SERVICE      es (default) or aoss
 //	OPENSEARCH_SECRET_ARN   Secrets Manager secret {"username","password"} for basic auth
@@ -158,7 +159,7 @@ func openSearch(ctx context.Context, awsCfg aws.Config) (*bulk.Client, error) {
 // openSearchAt is openSearch with the endpoint in the variable env (the
 // authentication settings are the same).
 func openSearchAt(ctx context.Context, awsCfg aws.Config, env string) (*bulk.Client, error) {
-	endpoint := os.Getenv(env)
+	endpoint := endpointOf(env)
 	if endpoint == "" {
 		return nil, nil
 	}
@@ -171,7 +172,7 @@ func openSearchAt(ctx context.Context, awsCfg aws.Config, env string) (*bulk.Cli
 	cfg := bulk.Config{
 		Endpoint:  endpoint,
 		Auth:      Env("OPENSEARCH_AUTH", "sigv4"),
-		Service:   Env("OPENSEARCH_SERVICE", "es"),
+		Service:   openSearchService(endpoint),
 		Region:    awsCfg.Region,
 		AWSConfig: &awsCfg,
 	}

@@ -45,7 +45,7 @@ func Configure(ctx context.Context) (*Configurator, error) {
 	if c.Registry, err = reg.WithIndexSettings(os.Getenv("INDEX_ROTATION"), os.Getenv("INDEX_TZ")); err != nil {
 		return nil, fmt.Errorf("INDEX_ROTATION/INDEX_TZ: %w", err)
 	}
-	c.Options.Service = os.Getenv("OPENSEARCH_SERVICE")
+	c.Options.Service = openSearchService(endpointOf("OPENSEARCH_ENDPOINT"))
 	for _, arn := range strings.Split(os.Getenv("LOADER_ROLE_ARNS"), ",") {
 		if arn = strings.TrimSpace(arn); arn != "" {
 			c.Options.BackendRoles = append(c.Options.BackendRoles, arn)

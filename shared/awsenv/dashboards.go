@@ -29,7 +29,7 @@ func DashboardsImporter(ctx context.Context, c *Configurator) (*dashboards.Impor
 	default:
 		return nil, fmt.Errorf("DASHBOARDS_IMPORT %q: want true, warn or false", mode)
 	}
-	im := &dashboards.Importer{Mode: mode, Service: Env("OPENSEARCH_SERVICE", "es"), Tenant: os.Getenv("DASHBOARDS_TENANT")}
+	im := &dashboards.Importer{Mode: mode, Service: openSearchService(endpointOf("OPENSEARCH_ENDPOINT")), Tenant: os.Getenv("DASHBOARDS_TENANT")}
 	if os.Getenv("DASHBOARDS_URL") == "" {
 		if c.Client == nil {
 			return nil, nil
