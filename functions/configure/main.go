@@ -10,6 +10,7 @@ import (
 	"context"
 	"log"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -43,6 +44,9 @@ func doerOrNil(c *awsenv.Configurator) ostemplate.Doer {
 // an update, not a replacement.
 const physicalID = "siem-loader-opensearch-config"
 
+// How long the configurator waits for the cluster (its timeout is 300 s).
+var readyTimeout, readyEvery = 3 * time.Minute, 10 * time.Second
+
 func handler(reg *logtype.Registry, opts ostemplate.Options, do ostemplate.Doer, imp *dashboards.Importer) cfn.CustomResourceFunction {
 	return func(ctx context.Context, ev cfn.Event) (string, map[string]any, error) {
 		if ev.RequestType == cfn.RequestDelete {
@@ -52,6 +56,12 @@ func handler(reg *logtype.Registry, opts ostemplate.Options, do ostemplate.Doer,
 		if do == nil {
 			slog.Warn("no OPENSEARCH_ENDPOINT: nothing configured")
 			return physicalID, map[string]any{"Requests": 0}, nil
+		}
+		if opts.Service != "aoss" {
+			// A domain the stack has just created may not answer yet.
+			if err := ostemplate.WaitReady(ctx, do, readyTimeout, readyEvery); err != nil {
+				return physicalID, nil, err
+			}
 		}
 		calls, err := ostemplate.Plan(reg, opts)
 		if err != nil {

@@ -38,7 +38,7 @@ func TestHandlerWithEvent(t *testing.T) {
 	}
 	rec := &recorder{}
 	id, data, err := handler(logtype.Builtin(), ostemplate.Options{}, rec, nil)(context.Background(), ev)
-	if err != nil || id != physicalID || data["Requests"] != len(rec.calls) || rec.calls[0] != "PUT /_component_template/siem-ecs" {
+	if err != nil || id != physicalID || data["Requests"] != len(rec.calls)-1 || rec.calls[0] != "GET /" || rec.calls[1] != "PUT /_component_template/siem-ecs" {
 		t.Errorf("create: %s %v %v %v", id, data, err, rec.calls)
 	}
 	ev.RequestType = cfn.RequestDelete

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/siemloader/siem/shared/logtype"
 )
@@ -337,4 +338,32 @@ func excerpt(b []byte) string {
 		s = s[:500] + "..."
 	}
 	return s
+}
+
+// WaitReady polls GET / until the cluster answers with a status below 500
+// (401/403 count: the cluster is up, authorization is Apply's business).
+// A domain CloudFormation has just created can refuse connections or
+// answer 503 for minutes; the configurator waits up to timeout for it.
+func WaitReady(ctx context.Context, do Doer, timeout, every time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		status, body, err := do.Request(ctx, "GET", "/", nil)
+		if err == nil && status < 500 {
+			return nil
+		}
+		if time.Now().Add(every).After(deadline) {
+			if err != nil {
+				return fmt.Errorf("cluster not reachable after %s: %w", timeout, err)
+			}
+			return fmt.Errorf("cluster not ready after %s: HTTP %d: %s", timeout, status, excerpt(body))
+		}
+		slog.Info("waiting for the cluster", "status", status, "error", err)
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
