@@ -45,8 +45,11 @@ type jsonFramer struct {
 	mark     int   // the start in buf of the member being read
 	objAt    int64 // its offset in the content
 	streamed bool  // a records list of this object is being (or was) yielded
-	badField bool  // the last records field seen after streaming is no list
-	list     span  // members found while the object is kept whole, relative to obj
+	// topList: the list being streamed is a top-level value (a file that
+	// is one JSON array of records), not an object's records field.
+	topList  bool
+	badField bool // the last records field seen after streaming is no list
+	list     span // members found while the object is kept whole, relative to obj
 	detail   span
 	isEvent  bool
 	envelope []envelopeSpan
@@ -291,6 +294,13 @@ func (f *jsonFramer) top() ([]byte, error) {
 		}
 		return f.buf[i:i], nil // only Unicode spaces: an empty record
 	}
+	if c == '[' {
+		// A top-level list (a JSON array of records, as some exports and
+		// tools write): each element is a record, streamed as a records
+		// field's are.
+		f.state, f.topList, f.pos = inList, true, i+1
+		return nil, nil
+	}
 	if f.fields == nil || c != '{' {
 		end, err := f.value(&i)
 		if err != nil {
@@ -476,6 +486,9 @@ func (f *jsonFramer) element() ([]byte, error) {
 	}
 	if f.buf[i] == ']' {
 		f.state, f.pos = inObject, i+1
+		if f.topList {
+			f.state, f.topList = atTop, false
+		}
 		return nil, nil
 	}
 	end, err := f.value(&i)

@@ -108,6 +108,25 @@ func wholeFrame(content []byte, field string) framed {
 		}
 		pos = end
 		v := buf[start:end]
+		if v[0] == '[' {
+			// A top-level list: each element is a record.
+			for j := 1; ; {
+				for j < len(v) && (isSpace(v[j]) || v[j] == ',') {
+					j++
+				}
+				if j >= len(v) || v[j] == ']' {
+					break
+				}
+				e, err := skipValue(v, j)
+				if err != nil {
+					out.err = &FrameError{Num: n + 1, Offset: int64(start + j), Err: fmt.Errorf("invalid JSON: %w", err)}
+					return out
+				}
+				emit(v[j:e])
+				j = e
+			}
+			continue
+		}
 		if f.fields == nil {
 			emit(v)
 			continue
@@ -178,6 +197,8 @@ var framerCases = []struct {
 	{"bad element", "Records", `{"Records":[{"a":1},}]}`},
 	{"bracket mismatch", "Records", `{"Records":[{"a":1}]]}`},
 	{"extra close", "Records", `{"Records":[{"a":1}]}}` + "\n" + `{"Records":[{"b":1}]}`},
+	{"top-level array", "", "[\n  {\"a\": 1},\n  {\"b\":\n 2}, 7\n]\n{\"c\":3}[]"},
+	{"top-level array of records files", "Records", `[{"Records":[{"x":1}]},{"y":2}] {"Records":[{"z":3}]}`},
 	{"scalar top", "Records", `12345 "str" [1,2,{"Records":[3]}]`},
 	{"big element", "Records", `{"Records":[{"s":"` + strings.Repeat("x", 5000) + `"},{"t":` + strings.Repeat("1", 3000) + `}]}`},
 	{"unicode space line", "Records", "\v\n{\"Records\":[]}\n\u00a0x\n\u0085"},
