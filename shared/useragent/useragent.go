@@ -126,7 +126,7 @@ func (p *Parser) parse(s string) Parsed {
 	c := p.uap.Parse(s)
 	if c.UserAgent != nil {
 		r.Name = c.UserAgent.Family
-		r.Version = joinVersion(c.UserAgent.Major, c.UserAgent.Minor, c.UserAgent.Patch)
+		r.Version = fullVersion(s, joinVersion(c.UserAgent.Major, c.UserAgent.Minor, c.UserAgent.Patch))
 	}
 	if c.Os != nil {
 		r.OSName = c.Os.Family
@@ -141,6 +141,37 @@ func (p *Parser) parse(s string) Parsed {
 	}
 	return r
 }
+
+// fullVersion extends the version uap gives (three parts at most) with the
+// parts that follow it in the agent itself: Chrome/95.0.4638.69 is
+// 95.0.4638.69, not 95.0.4638. The version must appear as a whole token
+// (after a non-digit, not followed by a digit).
+func fullVersion(agent, v string) string {
+	if strings.Count(v, ".") < 2 {
+		return v
+	}
+	for from := 0; ; {
+		i := strings.Index(agent[from:], v)
+		if i < 0 {
+			return v
+		}
+		i += from
+		end := i + len(v)
+		from = i + 1
+		if i > 0 && (isDigit(agent[i-1]) || agent[i-1] == '.') || end < len(agent) && isDigit(agent[end]) {
+			continue
+		}
+		for end+1 < len(agent) && agent[end] == '.' && isDigit(agent[end+1]) {
+			end++
+			for end < len(agent) && isDigit(agent[end]) {
+				end++
+			}
+		}
+		return agent[i:end]
+	}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func joinVersion(parts ...string) string {
 	var out []string

@@ -17,7 +17,10 @@ func TestEnrich(t *testing.T) {
 		name, version, osName, osFull, device string
 	}{
 		{"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0.4844.83 Safari/537.36",
-			"Chrome", "99.0.4844", "Mac OS X", "Mac OS X 10.15.7", "Mac"},
+			"Chrome", "99.0.4844.83", "Mac OS X", "Mac OS X 10.15.7", "Mac"},
+		// The full version, not uap's first three parts.
+		{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+			"Edge", "120.0.2210.91", "Windows", "Windows 10", "Other"},
 		{"Mozilla/5.0%20(iPhone;%20CPU%20iPhone%20OS%2017_3%20like%20Mac%20OS%20X)%20AppleWebKit/605.1.15%20(KHTML,%20like%20Gecko)%20Version/17.3%20Mobile/15E148%20Safari/604.1",
 			"Mobile Safari", "17.3", "iOS", "iOS 17.3", "iPhone"},
 		{[]any{"aws-cli/2.15.0 Python/3.11.6 Linux/6.1.0 exe/x86_64.amzn.2023 prompt/off command/s3.ls"},

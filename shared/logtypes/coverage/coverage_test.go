@@ -45,7 +45,7 @@ var samples = []sample{
 var floors = map[string]float64{
 	"alb":             76,
 	"vpcflowlogs":     69,
-	"networkfirewall": 94,
+	"networkfirewall": 96,
 	"cloudtrail":      64,
 }
 
