@@ -15,6 +15,9 @@ func TestCommunityID(t *testing.T) {
 		{"216.160.83.57", "81.2.69.143", 80, 51254, 6, "1:+Arv0tAf8Q00mJ6C2ho2P6pp0Io="},
 		{"216.160.83.61", "89.160.20.156", 61953, 5060, 6, "1:8w7Dxxu/XbT7j2QHfuLAWrp31Pc="},
 		{"128.232.110.120", "66.35.250.204", 34855, 80, 6, "1:LQU9qZlK+B5F3KDmev6m5PMibrg="},
+		// ICMP as VPC flow logs write it (type and code 0 in the ports).
+		{"203.0.113.12", "172.31.16.139", 0, 0, 1, "1:H//CCQJhRqDUJ9c23S0VrQ+drxU="},
+		{"172.31.16.139", "203.0.113.12", 0, 0, 1, "1:cfQqw/Kh6+4yqhEKgkCw/m3WoJM="},
 	} {
 		if got, ok := CommunityID(c.src, c.dst, c.sport, c.dport, c.proto); !ok || got != c.want {
 			t.Errorf("%s:%d -> %s:%d/%d = %q, want %q", c.src, c.sport, c.dst, c.dport, c.proto, got, c.want)
@@ -23,7 +26,9 @@ func TestCommunityID(t *testing.T) {
 	if _, ok := CommunityID("10.0.0.1", "::1", 1, 2, 6); ok {
 		t.Error("mixed families hashed")
 	}
-	if _, ok := CommunityID("10.0.0.1", "10.0.0.2", 8, 0, 1); ok {
-		t.Error("ICMP hashed without its type/code pairing")
+	req, _ := CommunityID("10.0.0.1", "10.0.0.2", 8, 0, 1)
+	rep, _ := CommunityID("10.0.0.2", "10.0.0.1", 0, 0, 1)
+	if req != rep {
+		t.Errorf("echo request %s and reply %s differ", req, rep)
 	}
 }

@@ -5,10 +5,16 @@ package vpcflow
 
 import (
 	_ "embed"
+	"encoding/json"
+	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/siemloader/siem/shared/doc"
+	"github.com/siemloader/siem/shared/ecs"
 	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/normalize"
 )
 
 //go:embed logtype.yaml
@@ -46,12 +52,50 @@ func Transform(d map[string]any) error {
 	}
 	if t := doc.GetString(d, "network.type"); t != "" {
 		doc.Set(d, "network.type", lower(t))
+	} else if a, err := netip.ParseAddr(doc.GetString(d, "srcaddr")); err == nil {
+		// Formats without the type field: the address family says it.
+		if a.Unmap().Is4() {
+			doc.Set(d, "network.type", ipv4)
+		} else {
+			doc.Set(d, "network.type", ipv6)
+		}
+	}
+	// The capture window of the flow (epoch seconds).
+	for _, f := range [...][2]string{{"start", "event.start"}, {"end", "event.end"}} {
+		if sec, err := strconv.ParseInt(text(d, f[0]), 10, 64); err == nil && sec > 0 {
+			doc.Set(d, f[1], normalize.FormatTime(time.Unix(sec, 0)))
+		}
+	}
+	if id, ok := ecs.CommunityID(doc.GetString(d, "srcaddr"), doc.GetString(d, "dstaddr"),
+		atoi(text(d, "srcport")), atoi(text(d, "dstport")), atoi(text(d, "protocol"))); ok {
+		doc.Set(d, "network.community_id", id)
 	}
 	if dir := doc.GetString(d, "network.direction"); dir != "" {
 		// ECS expects ingress/egress for interface-relative directions.
 		doc.Set(d, "network.direction", strings.ToLower(dir))
 	}
 	return nil
+}
+
+var ipv4, ipv6 any = "ipv4", "ipv6"
+
+// text is a raw field as text: a string (text logs) or a number (Parquet).
+func text(d map[string]any, k string) string {
+	switch t := d[k].(type) {
+	case string:
+		return t
+	case json.Number:
+		return t.String()
+	}
+	return ""
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // lower is strings.ToLower without an allocation for the values AWS
