@@ -27,6 +27,14 @@ func Transform(d map[string]any) error {
 	if u := d["http_url"]; nonEmpty(u) {
 		doc.Set(d, "url.full", u)
 	}
+	// The request's span: received (request_creation_time, ISO UTC as
+	// AWS writes it) to response sent (the record's time, @timestamp).
+	if start := d["request_creation_time"]; nonEmpty(start) && start != "-" {
+		doc.Set(d, "event.start", start)
+		if end, ok := d["@timestamp"]; ok {
+			doc.Set(d, "event.end", end)
+		}
+	}
 	proto := doc.GetString(d, "ssl_protocol")
 	if proto == "" {
 		proto = doc.GetString(d, "tls_protocol_version")

@@ -43,7 +43,7 @@ var samples = []sample{
 // floors are the lowest share (percent) of Elastic's ECS fields each log
 // type must set to the same value: the measured figure, rounded down.
 var floors = map[string]float64{
-	"alb":             76,
+	"alb":             92,
 	"vpcflowlogs":     87,
 	"networkfirewall": 96,
 	"cloudtrail":      64,
