@@ -46,7 +46,7 @@ var floors = map[string]float64{
 	"alb":             92,
 	"vpcflowlogs":     87,
 	"networkfirewall": 96,
-	"cloudtrail":      64,
+	"cloudtrail":      76,
 }
 
 // skipped are fields that are not ECS data to compare: Elastic's vendor
