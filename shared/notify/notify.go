@@ -1,9 +1,10 @@
-// Package notify starts ingest executions for objects announced on SQS
-// queues: a Control Tower or organization log archive's S3 event
-// notifications (direct, or through SNS), a Security Lake subscriber's
-// EventBridge "Object Created" events, or any bucket whose notifications
-// go to a queue. Each object becomes one execution of the same ingest
-// state machine the log bucket's EventBridge rule starts.
+// Package notify is the dispatcher: it starts ingest executions for the
+// objects announced on SQS queues: the stack's ingest queue (the log
+// bucket's and extra buckets' EventBridge "Object Created" events), a
+// Control Tower or organization log archive's S3 event notifications
+// (direct, or through SNS), a Security Lake subscriber's events. Small
+// objects are grouped into one execution per batch, big ones get one
+// execution each (see Dispatcher).
 package notify
 
 import (
@@ -14,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -119,28 +119,4 @@ func ExecutionName(o Object) string {
 // name is not an error.
 type Starter interface {
 	Start(ctx context.Context, name, input string) error
-}
-
-// Handle starts an execution for every object of every message and reports
-// the messages that failed, so SQS redelivers only those (and, past the
-// queue's maxReceiveCount, parks them in its dead-letter queue: nothing is
-// dropped).
-func Handle(ctx context.Context, st Starter, ev events.SQSEvent) events.SQSEventResponse {
-	var resp events.SQSEventResponse
-	for _, msg := range ev.Records {
-		objs, err := Parse(msg.Body)
-		for _, o := range objs {
-			if err != nil {
-				break
-			}
-			err = st.Start(ctx, ExecutionName(o), Input(o))
-		}
-		if err != nil {
-			slog.Error("notification not processed", "message_id", msg.MessageId, "queue", msg.EventSourceARN, "error", err)
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
-			continue
-		}
-		slog.Info("notification processed", "message_id", msg.MessageId, "objects", len(objs))
-	}
-	return resp
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -78,8 +80,9 @@ func TestInputIsWhatSplitReads(t *testing.T) {
 }
 
 type starter struct {
-	names []string
-	fail  bool
+	names  []string
+	inputs []string
+	fail   bool
 }
 
 func (s *starter) Start(_ context.Context, name, input string) error {
@@ -87,11 +90,13 @@ func (s *starter) Start(_ context.Context, name, input string) error {
 		return errors.New("ThrottlingException: rate exceeded")
 	}
 	s.names = append(s.names, name)
+	s.inputs = append(s.inputs, input)
 	return nil
 }
 
-// Every object starts one execution, named the same when the same write is
-// announced twice; messages that fail are reported for redelivery.
+// A big object (above ObjectMaxBytes) starts its own execution, named the
+// same when the same write is announced twice; messages that fail are
+// reported for redelivery.
 func TestHandle(t *testing.T) {
 	ev := events.SQSEvent{Records: []events.SQSMessage{
 		{MessageId: "1", Body: s3Notification},
@@ -100,15 +105,114 @@ func TestHandle(t *testing.T) {
 		{MessageId: "4", Body: "garbage"},
 	}}
 	st := &starter{}
-	resp := notify.Handle(context.Background(), st, ev)
-	if len(st.names) != 3 || st.names[0] != st.names[1] || st.names[0] == st.names[2] {
-		t.Errorf("execution names %v: want the duplicate named alike, the other apart", st.names)
+	d := notify.Dispatcher{Starter: st, Batching: notify.Batching{ObjectMaxBytes: 1000}}
+	resp := d.Handle(context.Background(), ev)
+	if len(st.names) != 2 || st.names[0] == st.names[1] || !strings.HasPrefix(st.names[0], "obj-") {
+		t.Errorf("execution names %v: want one per distinct object, the duplicate loaded once", st.names)
 	}
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "4" {
 		t.Errorf("failures %+v, want message 4", resp.BatchItemFailures)
 	}
-	resp = notify.Handle(context.Background(), &starter{fail: true}, ev)
+	d.Starter = &starter{fail: true}
+	resp = d.Handle(context.Background(), ev)
 	if len(resp.BatchItemFailures) != 4 {
 		t.Errorf("throttled: failures %+v, want all 4 messages redelivered", resp.BatchItemFailures)
 	}
+}
+
+// eventBridgeMessage is the ingest queue's message for one object of the
+// log bucket: the EventBridge event as the rule delivers it.
+func eventBridgeMessage(id, key string, size int64) events.SQSMessage {
+	body, _ := json.Marshal(map[string]any{
+		"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+		"detail": map[string]any{"bucket": map[string]any{"name": "logs"},
+			"object": map[string]any{"key": key, "size": size, "sequencer": "00" + id}},
+	})
+	return events.SQSMessage{MessageId: id, Body: string(body)}
+}
+
+// Small objects are grouped under the count and byte bounds, big ones go
+// alone; every batch input is what the load step reads, keys decoded.
+func TestDispatchBatches(t *testing.T) {
+	var recs []events.SQSMessage
+	for i := range 25 {
+		recs = append(recs, eventBridgeMessage(fmt.Sprint("m", i), fmt.Sprintf("AWSLogs/1/CloudTrail/us-east-1/2024/01/15/f%%3D%02d.json.gz", i), 100))
+	}
+	recs = append(recs, eventBridgeMessage("big", "AWSLogs/1/vpcflowlogs/big.log.gz", 5<<20))
+	recs = append(recs, recs[3]) // redelivered within the batch
+	st := &starter{}
+	d := notify.Dispatcher{Starter: st, Batching: notify.Batching{MaxObjects: 10, MaxBytes: 1 << 20, ObjectMaxBytes: 1 << 20}}
+	p := d.Plan(events.SQSEvent{Records: recs})
+	if p.Messages != 27 || p.Objects != 26 || len(p.Failed) != 0 {
+		t.Fatalf("plan: %d messages, %d objects, failed %v", p.Messages, p.Objects, p.Failed)
+	}
+	var sizes []int
+	for _, e := range p.Executions {
+		sizes = append(sizes, e.Objects)
+	}
+	if !reflect.DeepEqual(sizes, []int{10, 10, 1, 5}) {
+		t.Errorf("execution sizes %v, want [10 10 1 5] (the big object alone, as it comes)", sizes)
+	}
+	resp := d.Handle(context.Background(), events.SQSEvent{Records: recs})
+	if len(resp.BatchItemFailures) != 0 || len(st.names) != 4 {
+		t.Fatalf("failures %v, started %v", resp.BatchItemFailures, st.names)
+	}
+	var in pipeline.BatchInput
+	if err := json.Unmarshal([]byte(st.inputs[0]), &in); err != nil || len(in.Objects) != 10 {
+		t.Fatalf("batch input %s: %v", st.inputs[0], err)
+	}
+	src, err := in.Objects[0].Source()
+	if err != nil || src.Key != "AWSLogs/1/CloudTrail/us-east-1/2024/01/15/f=00.json.gz" || in.Objects[0].Size == nil || *in.Objects[0].Size != 100 {
+		t.Errorf("first object %+v (%v): want the decoded key and the size", src, err)
+	}
+	if !strings.HasPrefix(st.names[0], "batch-10-") || len(st.names[0]) > 80 {
+		t.Errorf("batch name %q", st.names[0])
+	}
+
+	// The same SQS batch delivered again starts executions of the same
+	// names: Step Functions refuses the duplicates.
+	again := &starter{}
+	d.Starter = again
+	d.Handle(context.Background(), events.SQSEvent{Records: recs})
+	if !reflect.DeepEqual(again.names, st.names) {
+		t.Errorf("redelivery named %v, first delivery %v", again.names, st.names)
+	}
+
+	// Bytes bound: 4 objects of 400 KiB under 1 MiB go 2 by 2.
+	recs = nil
+	for i := range 4 {
+		recs = append(recs, eventBridgeMessage(fmt.Sprint("b", i), fmt.Sprint("AWSLogs/1/CloudTrail/x", i), 400<<10))
+	}
+	p = d.Plan(events.SQSEvent{Records: recs})
+	if len(p.Executions) != 2 || p.Executions[0].Objects != 2 || p.Executions[0].Bytes != 800<<10 {
+		t.Errorf("byte-bounded plan %+v", p.Executions)
+	}
+}
+
+// One failed batch start returns exactly the messages of that batch.
+func TestDispatchFailedBatchReturnsItsMessages(t *testing.T) {
+	var recs []events.SQSMessage
+	for i := range 4 {
+		recs = append(recs, eventBridgeMessage(fmt.Sprint("m", i), fmt.Sprint("k", i), 10))
+	}
+	st := &failSecond{}
+	d := notify.Dispatcher{Starter: st, Batching: notify.Batching{MaxObjects: 2}}
+	resp := d.Handle(context.Background(), events.SQSEvent{Records: recs})
+	var ids []string
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	if !reflect.DeepEqual(ids, []string{"m2", "m3"}) {
+		t.Errorf("returned %v, want the second batch's messages m2 m3", ids)
+	}
+}
+
+type failSecond struct{ n int }
+
+func (f *failSecond) Start(context.Context, string, string) error {
+	f.n++
+	if f.n == 2 {
+		return errors.New("ExecutionLimitExceeded")
+	}
+	return nil
 }

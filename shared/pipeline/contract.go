@@ -26,8 +26,11 @@ type SplitInput struct {
 			Size *int64 `json:"size,omitempty"`
 		} `json:"object"`
 	} `json:"detail,omitempty"`
-	Bucket  string `json:"bucket,omitempty"`
+	Bucket string `json:"bucket,omitempty"`
+	// Key is the decoded key (this form comes from the dispatcher or a
+	// user, not from S3); Size, when known, saves split a HEAD request.
 	Key     string `json:"key,omitempty"`
+	Size    *int64 `json:"size,omitempty"`
 	LogType string `json:"log_type,omitempty"`
 }
 

@@ -149,6 +149,8 @@ func (s *Steps) plan(ctx context.Context, in SplitInput) (SplitOutput, *logtype.
 	var size int64 = -1
 	if in.Detail != nil && in.Detail.Object.Size != nil {
 		size = *in.Detail.Object.Size
+	} else if in.Detail == nil && in.Size != nil {
+		size = *in.Size
 	}
 	if size < 0 {
 		info, err := s.cfg.Store.Head(ctx, src.Bucket, src.Key)
