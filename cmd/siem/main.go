@@ -49,6 +49,8 @@ func main() {
 		err = replayDeadLetters(os.Args[2:])
 	case "dashboards":
 		err = writeDashboards(os.Args[2:])
+	case "cost":
+		err = estimateCost(os.Args[2:])
 	case "types":
 		if len(os.Args) > 2 && os.Args[2] == "--markdown" {
 			typesMarkdown(os.Stdout)
@@ -76,6 +78,8 @@ func usage(w io.Writer) {
   siem replay [--opensearch URL] [--out DIR] [--config TYPES.yaml] [--dry-run] DEAD-LETTER-DIR
                             re-send dead letters once their cause is fixed (idempotent)
   siem dashboards [--out FILE.ndjson]  write the OpenSearch Dashboards saved objects for a manual import
+  siem cost [--objects N] [--records N] [--rate REC/S] [--batch N]
+                            estimate the AWS charges of loading N objects, batched and one execution each
   siem types [--markdown]   list the log types and the S3 key pattern each expects
 `)
 }

@@ -252,3 +252,11 @@ func TestLoadWithExclusions(t *testing.T) {
 		t.Errorf("table lacks the COUNT matches:\n%s", out)
 	}
 }
+
+func TestCostRejectsBadWorkload(t *testing.T) {
+	for _, args := range [][]string{{"--batch", "0"}, {"--rate", "0"}, {"extra"}} {
+		if err := estimateCost(args); err == nil {
+			t.Errorf("siem cost %v: want an error", args)
+		}
+	}
+}
