@@ -3,7 +3,7 @@
 GO        ?= go
 GOFLAGS   ?=
 ARCH      ?= arm64
-FUNCTIONS := split parse enrich index replay configure iocplan iocdownload ioccreatedb geoipdownload notifications
+FUNCTIONS := split load throttle replay configure iocplan iocdownload ioccreatedb geoipdownload notifications
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
@@ -11,9 +11,8 @@ export CGO_ENABLED=0
 
 # Function logical id -> package folder.
 fn_SplitFunction  := split
-fn_ParseFunction  := parse
-fn_EnrichFunction := enrich
-fn_IndexFunction  := index
+fn_LoadFunction   := load
+fn_ThrottleFunction := throttle
 fn_ReplayFunction := replay
 fn_ConfigureFunction := configure
 fn_IocPlanFunction     := iocplan

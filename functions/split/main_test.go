@@ -38,3 +38,39 @@ func TestSplitRejectsEventWithoutObject(t *testing.T) {
 		t.Fatal("an event naming no object must fail")
 	}
 }
+
+// The state machine's Catch sends a chunk that failed for good here.
+func TestSplitChunkFailureEvent(t *testing.T) {
+	env := pipelinetest.New(t, "../../testdata/demo")
+	res, err := handler(env.Steps)(context.Background(), pipelinetest.Event(t, "split-chunk-failure.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out pipeline.StepOutput
+	json.Unmarshal(res, &out)
+	if out.Counts.RecordsIn != 2 || out.Counts.DeadLettered != 2 {
+		t.Errorf("every record of a failed chunk is dead-lettered: %+v", out.Counts)
+	}
+	keys, _ := env.Store.List(context.Background(), pipelinetest.StagingBucket, "dead-letter/chunk/")
+	if len(keys) != 1 {
+		t.Errorf("dead letters: %v", keys)
+	}
+}
+
+// Summarize after a Distributed Map run: the chunks' counts added up.
+func TestSplitSummarizeEvent(t *testing.T) {
+	env := pipelinetest.New(t, "../../testdata/demo")
+	res, err := handler(env.Steps)(context.Background(), pipelinetest.Event(t, "split-summarize.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum pipeline.Summary
+	json.Unmarshal(res, &sum)
+	c := sum.Counts
+	if sum.LogType != "vpcflowlogs" || sum.Source.Key == "" {
+		t.Errorf("summary names no object: %+v", sum)
+	}
+	if sum.Chunks != 2 || c.RecordsIn != 7 || c.Indexed != 6 || c.DeadLettered != 1 || c.RecordsIn != c.Indexed+c.DeadLettered+c.Skipped {
+		t.Errorf("summary %+v", sum)
+	}
+}

@@ -130,18 +130,9 @@ func TestBootstrapBinaries(t *testing.T) {
 		t.Fatalf("split: %s", res)
 	}
 	chunk, _ := json.Marshal(sp.Chunk)
-	res = run("parse", nil, string(chunk))
-	var parsed pipeline.StepOutput
-	if !strings.HasPrefix(res, "response: ") || json.Unmarshal([]byte(strings.TrimPrefix(res, "response: ")), &parsed) != nil || parsed.Counts.Pending != 3 {
-		t.Fatalf("parse: %s", res)
-	}
-	// Enrich without a geo bucket passes documents through.
-	res = run("enrich", nil, strings.TrimPrefix(res, "response: "))
-	if !strings.HasPrefix(res, "response: ") {
-		t.Fatalf("enrich: %s", res)
-	}
-	// Index against a cluster that throttles: the error type the state
-	// machine retries must come out of the real binary.
+	// Load against a cluster that throttles: the error type the state
+	// machine retries must come out of the real binary (parse and enrich
+	// ran: without a geo bucket enrich passes documents through).
 	throttle := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTooManyRequests)
 		io.WriteString(w, `{"error":{"type":"es_rejected_execution_exception","reason":"rejected"},"status":429}`)
@@ -149,9 +140,28 @@ func TestBootstrapBinaries(t *testing.T) {
 	tl, _ := net.Listen("tcp", "127.0.0.1:0")
 	go throttle.Serve(tl)
 	defer throttle.Close()
-	res = run("index", []string{"OPENSEARCH_ENDPOINT=http://" + tl.Addr().String(), "OPENSEARCH_AUTH=none"}, strings.TrimPrefix(res, "response: "))
+	res = run("load", []string{"OPENSEARCH_ENDPOINT=http://" + tl.Addr().String(), "OPENSEARCH_AUTH=none"}, string(chunk))
 	if !strings.HasPrefix(res, "error: ") || !strings.Contains(res, `"errorType":"RetryableError"`) {
-		t.Fatalf("index against a throttling cluster: %s", res)
+		t.Fatalf("load against a throttling cluster: %s", res)
+	}
+	// And against one that accepts: three documents indexed.
+	accept := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		n := strings.Count(string(body), `{"index"`) + strings.Count(string(body), `{"create"`)
+		var items []string
+		for range n {
+			items = append(items, `{"index":{"status":201}}`)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"took":1,"errors":false,"items":[`+strings.Join(items, ",")+`]}`)
+	})}
+	al, _ := net.Listen("tcp", "127.0.0.1:0")
+	go accept.Serve(al)
+	defer accept.Close()
+	res = run("load", []string{"OPENSEARCH_ENDPOINT=http://" + al.Addr().String(), "OPENSEARCH_AUTH=none"}, string(chunk))
+	var loaded pipeline.StepOutput
+	if !strings.HasPrefix(res, "response: ") || json.Unmarshal([]byte(strings.TrimPrefix(res, "response: ")), &loaded) != nil || loaded.Counts.Indexed != 3 {
+		t.Fatalf("load: %s", res)
 	}
 
 	// A log archive bucket read through an assumed role (moto's STS): the

@@ -74,7 +74,7 @@ func TestIngestNothingLost(t *testing.T) {
 			t.Fatalf("want FAILED/ChunksDeadLettered so the failure shows, got %s %s %s\n%s", e.Status, e.Error, e.Cause, e.Trace())
 		}
 		// The execution failed after Summarize: the counts are its answer.
-		sums := s.Invocations("index")
+		sums := s.Invocations("split")
 		last := sums[len(sums)-1]
 		var sum pipeline.Summary
 		if err := json.Unmarshal(last.Response, &sum); err != nil || sum.FailedChunks != 1 {
@@ -132,8 +132,8 @@ func TestIngestNothingLost(t *testing.T) {
 		if e.Status != "SUCCEEDED" || !strings.Contains(string(e.Output), pipeline.SkipUnknownType) {
 			t.Fatalf("%s %s\n%s", e.Status, e.Output, e.Trace())
 		}
-		if n := s.InvocationCounts()["parse"]; n != 0 {
-			t.Errorf("a skipped object was parsed %d times", n)
+		if n := s.InvocationCounts()["load"]; n != 0 {
+			t.Errorf("a skipped object was loaded %d times", n)
 		}
 	})
 }

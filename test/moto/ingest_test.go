@@ -15,6 +15,7 @@ import (
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/cost"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/parquet/parquettest"
 	"github.com/siemloader/siem/shared/pipeline"
@@ -35,10 +36,8 @@ const (
 
 // stepFunctions maps the ASL's function placeholders to step names.
 var stepFunctions = map[string]string{
-	"SplitFunctionArn":  "split",
-	"ParseFunctionArn":  "parse",
-	"EnrichFunctionArn": "enrich",
-	"IndexFunctionArn":  "index",
+	"SplitFunctionArn": "split",
+	"LoadFunctionArn":  "load",
 }
 
 // serveSteps answers the state machine's Lambda invocations with steps.
@@ -168,9 +167,9 @@ func TestIngest(t *testing.T) {
 			cfg:  func(*pipeline.StepsConfig) {},
 			docs: 3,
 			invocations: map[string]int{
-				"split": 1, "parse": 1, "enrich": 1, "index": 1,
+				"split": 1, "load": 1,
 			},
-			states: []string{"Split", "Route", "Parse", "Enrich", "Index", "Done"},
+			states: []string{"Input", "Split", "Route", "Load", "Done"},
 		},
 		{
 			// OpenSearch throttles once: the index step's *bulk.RetryableError
@@ -183,10 +182,10 @@ func TestIngest(t *testing.T) {
 			flakyIndex: 1,
 			docs:       3,
 			invocations: map[string]int{
-				"split": 1, "parse": 1, "enrich": 1, "index": 2,
+				"split": 1, "load": 2,
 			},
 			failures: map[string]int{"RetryableError": 1},
-			states:   []string{"Split", "Route", "Parse", "Enrich", "Index", "Done"},
+			states:   []string{"Input", "Split", "Route", "Load", "Done"},
 		},
 		{
 			name: "VPCFlowDistributedMap",
@@ -198,10 +197,10 @@ func TestIngest(t *testing.T) {
 			},
 			docs: 60,
 			invocations: map[string]int{
-				// index: once per chunk plus the Summarize call.
-				"split": 1, "parse": 3, "enrich": 3, "index": 4,
+				// split: the plan plus the Summarize call.
+				"split": 2, "load": 3,
 			},
-			states:   []string{"Split", "Route", "MapSettings", "ProcessChunks", "Summarize", "AnyChunkFailed", "Done"},
+			states:   []string{"Input", "Split", "Route", "MapSettings", "ProcessChunks", "Summarize", "AnyChunkFailed", "Done"},
 			mapItems: 3,
 		},
 		{
@@ -217,9 +216,9 @@ func TestIngest(t *testing.T) {
 			},
 			docs: 60,
 			invocations: map[string]int{
-				"split": 1, "parse": 3, "enrich": 3, "index": 4,
+				"split": 2, "load": 3,
 			},
-			states:    []string{"Split", "Route", "MapSettings", "ProcessChunks", "Summarize", "AnyChunkFailed", "Done"},
+			states:    []string{"Input", "Split", "Route", "MapSettings", "ProcessChunks", "Summarize", "AnyChunkFailed", "Done"},
 			mapItems:  3,
 			rowGroups: true,
 		},
@@ -279,6 +278,10 @@ func TestIngest(t *testing.T) {
 			if got := e.States(); !reflect.DeepEqual(got, tc.states) {
 				t.Errorf("states %v, want %v", got, tc.states)
 			}
+			// What shared/cost charges for an object on its own, measured.
+			if tc.mapItems == 0 && len(e.States()) != cost.InlineTransitions {
+				t.Errorf("entered %d states, shared/cost counts %d for the inline path", len(e.States()), cost.InlineTransitions)
+			}
 
 			docs := sink.Docs()
 			if len(docs) != tc.docs {
@@ -292,7 +295,7 @@ func TestIngest(t *testing.T) {
 				t.Errorf("%d documents but %d distinct ids", len(docs), len(ids))
 			}
 
-			// The final output is the Index step's output (inline) or the
+			// The final output is the Load step's output (inline) or the
 			// Summary (Map); both carry the counts.
 			var out struct {
 				Source pipeline.ObjectRef `json:"source"`
@@ -327,26 +330,26 @@ func TestIngest(t *testing.T) {
 			if len(runs) == 1 && runs[0].MaxConcurrency != 4 {
 				t.Errorf("map run max concurrency %d, want 4 (${MapMaxConcurrency} through MapSettings)", runs[0].MaxConcurrency)
 			}
-			// Every chunk was parsed once, 20 records each: from staging, or
+			// Every chunk was loaded once, 20 records each: from staging, or
 			// as row groups of the source.
 			var seqs []int
-			for _, inv := range s.Invocations("parse") {
+			for _, inv := range s.Invocations("load") {
 				var ch pipeline.Chunk
 				if err := json.Unmarshal(inv.Payload, &ch); err != nil {
-					t.Fatalf("parse payload %s: %v", inv.Payload, err)
+					t.Fatalf("load payload %s: %v", inv.Payload, err)
 				}
 				if tc.rowGroups {
 					if ch.Staged || ch.RowGroups == nil || *ch.RowGroups != [2]int{2 * ch.Seq, 2*ch.Seq + 2} || ch.Data.Key != tc.key || ch.Records != 20 {
-						t.Errorf("parse payload %s: want row groups %d-%d of the source, 20 records", inv.Payload, 2*ch.Seq, 2*ch.Seq+2)
+						t.Errorf("load payload %s: want row groups %d-%d of the source, 20 records", inv.Payload, 2*ch.Seq, 2*ch.Seq+2)
 					}
 				} else if !ch.Staged || ch.Data.Bucket != stagingBucket || ch.Records != 20 || ch.Source.Key != tc.key {
-					t.Errorf("parse payload %s: want a staged chunk of 20 records", inv.Payload)
+					t.Errorf("load payload %s: want a staged chunk of 20 records", inv.Payload)
 				}
 				seqs = append(seqs, ch.Seq)
 			}
 			sort.Ints(seqs)
 			if !reflect.DeepEqual(seqs, []int{0, 1, 2}) {
-				t.Errorf("parsed chunk seqs %v, want [0 1 2]", seqs)
+				t.Errorf("loaded chunk seqs %v, want [0 1 2]", seqs)
 			}
 		})
 	}

@@ -19,7 +19,7 @@ import (
 
 // A log archive's S3 notification, delivered twice on its SQS queue (SQS
 // is at-least-once) with an S3 test event, starts one ingest execution on
-// moto, which loads the object from the archive bucket.
+// moto, which loads the object from the archive bucket in a batch.
 func TestNotificationsStartIngest(t *testing.T) {
 	srv := Start(t, nil)
 	s := srv.For(t)
@@ -52,7 +52,7 @@ func TestNotificationsStartIngest(t *testing.T) {
 		{MessageId: "b", Body: string(notification), EventSource: "aws:sqs"},
 		{MessageId: "c", Body: `{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"` + archive + `"}`, EventSource: "aws:sqs"},
 	}}
-	resp := notify.Handle(t.Context(), notify.SFN{Client: s.SFN, StateMachineArn: sm.ARN}, ev)
+	resp := notify.Dispatcher{Starter: notify.SFN{Client: s.SFN, StateMachineArn: sm.ARN}}.Handle(t.Context(), ev)
 	if len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failed messages %+v", resp.BatchItemFailures)
 	}
@@ -67,7 +67,8 @@ func TestNotificationsStartIngest(t *testing.T) {
 	if !e.Succeeded() {
 		t.Fatalf("execution %s: %s %s", e.Status, e.Error, truncate(e.Cause, 1000))
 	}
-	if !strings.HasPrefix(e.Name, "obj-") {
+	// A small object goes in a batch execution (of one here).
+	if !strings.HasPrefix(e.Name, "batch-1-") {
 		t.Errorf("execution name %s", e.Name)
 	}
 	docs := sink.Docs()
@@ -109,7 +110,7 @@ func TestSecurityLakeNotificationOnMoto(t *testing.T) {
 		"detail": map[string]any{"bucket": map[string]any{"name": lake}, "object": map[string]any{
 			"key": strings.ReplaceAll(key, "=", "%3D"), "size": len(body), "sequencer": "00617F08299329D189"}},
 	})
-	resp := notify.Handle(t.Context(), notify.SFN{Client: s.SFN, StateMachineArn: sm.ARN}, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "sl-1", Body: string(event)}}})
+	resp := notify.Dispatcher{Starter: notify.SFN{Client: s.SFN, StateMachineArn: sm.ARN}}.Handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "sl-1", Body: string(event)}}})
 	if len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failed messages %+v", resp.BatchItemFailures)
 	}

@@ -194,11 +194,13 @@ var (
 		"Lambda.SdkClientException",
 		"Lambda.TooManyRequestsException",
 	}
-	// chunkFunctions process a chunk's records: if one fails for good the
-	// chunk must be caught and dead-lettered, never dropped.
-	chunkFunctions = map[string]bool{"${ParseFunctionArn}": true, "${EnrichFunctionArn}": true, "${IndexFunctionArn}": true}
+	// chunkFunctions process records (a chunk, or a batch of objects): if
+	// one fails for good it must be caught and dead-lettered, never dropped.
+	chunkFunctions = map[string]bool{"${LoadFunctionArn}": true}
+	// deadLetterFunction takes {chunk|objects, error} from a Catch.
+	deadLetterFunction = "${SplitFunctionArn}"
 	// ingestFunctions raise RetryableError.
-	ingestFunctions = map[string]bool{"${SplitFunctionArn}": true, "${ParseFunctionArn}": true, "${EnrichFunctionArn}": true, "${IndexFunctionArn}": true}
+	ingestFunctions = map[string]bool{"${SplitFunctionArn}": true, "${LoadFunctionArn}": true}
 )
 
 func isLambdaTask(s map[string]any) bool {
@@ -217,11 +219,12 @@ func stringSet(v any) map[string]bool {
 	return out
 }
 
-// checkErrorHandling: every Lambda task retries the transient errors with
-// full jitter; every task processing a chunk (Parse, Enrich, Index with
-// Payload.$) catches States.ALL into $.error, so its input, which holds
-// the chunk, reaches a dead-letter task that sends {chunk, error} to the
-// parse function.
+// checkErrorHandling: every Lambda task retries each transient error with
+// full jitter (one retrier or several: throttling may wait longer than a
+// fault); every task processing records (Load with Payload.$ for a chunk,
+// or Payload {objects.$} for a batch) catches States.ALL into $.error, so
+// its input, which holds the chunk or the objects, reaches a dead-letter
+// task that sends {chunk|objects, error} to the split function.
 func checkErrorHandling(def map[string]any) []string {
 	var problems []string
 	for _, g := range graphs("", def) {
@@ -237,25 +240,32 @@ func checkErrorHandling(def map[string]any) []string {
 			if ingestFunctions[fn] {
 				want = append([]string{"RetryableError"}, want...)
 			}
-			retried := false
+			covered := map[string]bool{}
 			retries, _ := s["Retry"].([]any)
 			for _, r := range retries {
 				m, _ := r.(map[string]any)
-				errs := stringSet(m["ErrorEquals"])
-				all := true
-				for _, e := range want {
-					all = all && errs[e]
+				if m["JitterStrategy"] != "FULL" {
+					continue
 				}
-				if all && m["JitterStrategy"] == "FULL" {
-					retried = true
+				for e := range stringSet(m["ErrorEquals"]) {
+					covered[e] = true
 				}
 			}
-			if !retried {
+			all := true
+			for _, e := range want {
+				all = all && covered[e]
+			}
+			if !all {
 				problems = append(problems, fmt.Sprintf("%s: no Retry of %s with JitterStrategy FULL", where, strings.Join(want, ", ")))
 			}
 			_, payloadPath := params["Payload.$"]
+			inPayload, _ := params["Payload"].(map[string]any)
+			carried, carriedPath := "chunk.$", "$.chunk"
+			if _, batch := inPayload["objects.$"]; batch {
+				carried, carriedPath = "objects.$", "$.objects"
+			}
 			catches, _ := s["Catch"].([]any)
-			if chunkFunctions[fn] && payloadPath {
+			if chunkFunctions[fn] && (payloadPath || carried == "objects.$") {
 				caught := false
 				for _, c := range catches {
 					if m, _ := c.(map[string]any); stringSet(m["ErrorEquals"])["States.ALL"] {
@@ -281,8 +291,8 @@ func checkErrorHandling(def map[string]any) []string {
 				}
 				tp, _ := target["Parameters"].(map[string]any)
 				payload, _ := tp["Payload"].(map[string]any)
-				if target["Type"] != "Task" || tp["FunctionName"] != "${ParseFunctionArn}" || payload["chunk.$"] != "$.chunk" || payload["error.$"] != "$.error" {
-					problems = append(problems, fmt.Sprintf("%s: Catch goes to %s, which must invoke ${ParseFunctionArn} with Payload {\"chunk.$\": \"$.chunk\", \"error.$\": \"$.error\"}", where, next))
+				if target["Type"] != "Task" || tp["FunctionName"] != deadLetterFunction || payload[carried] != carriedPath || payload["error.$"] != "$.error" {
+					problems = append(problems, fmt.Sprintf("%s: Catch goes to %s, which must invoke %s with Payload {%q: %q, \"error.$\": \"$.error\"}", where, next, deadLetterFunction, carried, carriedPath))
 				}
 			}
 		}
@@ -304,9 +314,9 @@ func TestASLErrorHandling(t *testing.T) {
 
 func TestCheckErrorHandling(t *testing.T) {
 	const retry = `"Retry": [{"ErrorEquals": ["RetryableError", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], "MaxAttempts": 6, "JitterStrategy": "FULL"}]`
-	const deadLetter = `"DL": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${ParseFunctionArn}", "Payload": {"chunk.$": "$.chunk", "error.$": "$.error"}}, ` + retry + `, "End": true}`
+	const deadLetter = `"DL": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${SplitFunctionArn}", "Payload": {"chunk.$": "$.chunk", "error.$": "$.error"}}, ` + retry + `, "End": true}`
 	machine := func(parse string) string {
-		return `{"StartAt": "P", "States": {"P": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${ParseFunctionArn}", "Payload.$": "$.chunk"}, ` + parse + `, "End": true}, ` + deadLetter + `}}`
+		return `{"StartAt": "P", "States": {"P": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${LoadFunctionArn}", "Payload.$": "$.chunk"}, ` + parse + `, "End": true}, ` + deadLetter + `}}`
 	}
 	check := func(name, src string, want ...string) {
 		t.Helper()
@@ -328,6 +338,14 @@ func TestCheckErrorHandling(t *testing.T) {
 	check("dead letter without the chunk", bad, "Catch goes to DL")
 	inMap := `{"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": ` + machine(retry) + `, "End": true}}}`
 	check("in a Map", inMap, "M/P processes a chunk but has no Catch")
+	// Throttling in its own long-backoff retrier is fine, without jitter not.
+	split := `"Retry": [{"ErrorEquals": ["RetryableError", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException"], "JitterStrategy": "FULL"}, {"ErrorEquals": ["Lambda.TooManyRequestsException"], "MaxAttempts": 200, "JitterStrategy": "FULL"}]`
+	check("throttling retried apart", machine(split+", "+catch))
+	check("throttling retried apart without jitter", machine(strings.Replace(split, `"MaxAttempts": 200, "JitterStrategy": "FULL"`, `"MaxAttempts": 200`, 1)+", "+catch), "P: no Retry")
+	batch := strings.Replace(machine(retry+", "+catch), `"Payload.$": "$.chunk"`, `"Payload": {"objects.$": "$.objects"}`, 1)
+	check("batch dead letter without the objects", batch, `Catch goes to DL, which must invoke ${SplitFunctionArn} with Payload {"objects.$": "$.objects"`)
+	check("batch without Catch", strings.Replace(machine(retry), `"Payload.$": "$.chunk"`, `"Payload": {"objects.$": "$.objects"}`, 1), "P processes a chunk but has no Catch")
+	check("batch", strings.Replace(batch, `"chunk.$": "$.chunk"`, `"objects.$": "$.objects"`, 1))
 }
 
 // checkMotoCompatible rejects what moto 5.2.1's interpreter cannot run

@@ -58,7 +58,7 @@ type s3Event struct {
 	} `json:"detail"`
 }
 
-// summarizeInput is what the Summarize state sends the index function.
+// summarizeInput is what the Summarize state sends the split function.
 type summarizeInput struct {
 	Summarize []pipeline.StepOutput `json:"summarize"`
 	Source    pipeline.ObjectRef    `json:"source"`
@@ -93,7 +93,7 @@ func TestEvents(t *testing.T) {
 		switch {
 		case strings.HasPrefix(name, "split-eventbridge-"):
 			err2 = checkS3Event(b)
-		case name == "parse-chunk-failure.json":
+		case name == "split-chunk-failure.json":
 			var v pipeline.ChunkFailure
 			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
 				err2 = checkChunk(v.Chunk)
@@ -101,22 +101,25 @@ func TestEvents(t *testing.T) {
 					err2 = fmt.Errorf("error.Error is empty")
 				}
 			}
-		case strings.HasPrefix(name, "parse-"):
-			var v pipeline.Chunk
-			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
-				err2 = checkChunk(v)
-			}
-		case name == "index-summarize.json":
+		case name == "split-summarize.json":
 			var v summarizeInput
 			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil && len(v.Summarize) == 0 {
 				err2 = fmt.Errorf("summarize is empty")
 			}
-		case strings.HasPrefix(name, "enrich-"), strings.HasPrefix(name, "index-"):
-			var v pipeline.StepOutput
-			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
-				if err2 = checkChunk(v.Chunk); err2 == nil && (v.Docs.Bucket == "" || v.Docs.Key == "") {
-					err2 = fmt.Errorf("docs names no object")
+		case name == "load-batch.json":
+			var v pipeline.BatchInput
+			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil && len(v.Objects) == 0 {
+				err2 = fmt.Errorf("objects is empty")
+			}
+			for _, o := range v.Objects {
+				if _, err := o.Source(); err2 == nil && err != nil {
+					err2 = err
 				}
+			}
+		case strings.HasPrefix(name, "load-"):
+			var v pipeline.Chunk
+			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
+				err2 = checkChunk(v)
 			}
 		case strings.HasPrefix(name, "notifications-"):
 			var v events.SQSEvent

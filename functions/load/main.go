@@ -1,4 +1,5 @@
-// Command index is the ingest state machine's index step; the domain code is
+// Command load is the ingest state machine's load step (parse, enrich and
+// bulk-index a chunk or a batch of small objects in one pass); the domain code is
 // in shared/pipeline, this file only wires configuration to it.
 package main
 
@@ -14,13 +15,13 @@ import (
 )
 
 func main() {
-	steps, err := awsenv.Steps(context.Background(), awsenv.Needs{OpenSearch: true})
+	steps, err := awsenv.Steps(context.Background(), awsenv.Needs{OpenSearch: true, GeoIP: true})
 	if err != nil {
-		log.Fatalf("index: configuration: %v", err)
+		log.Fatalf("load: configuration: %v", err)
 	}
 	lambda.Start(handler(steps))
 }
 
 func handler(steps *pipeline.Steps) func(context.Context, json.RawMessage) (json.RawMessage, error) {
-	return pipeline.Handler(steps, "index")
+	return pipeline.Handler(steps, "load")
 }
