@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/siemloader/siem/shared/emf"
 	"github.com/siemloader/siem/shared/notify"
 )
 
@@ -30,7 +31,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("notifications: AWS configuration: %v", err)
 	}
-	d := notify.Dispatcher{Starter: notify.SFN{Client: sfn.NewFromConfig(cfg), StateMachineArn: arn}, Batching: b}
+	d := notify.Dispatcher{Starter: notify.SFN{Client: sfn.NewFromConfig(cfg), StateMachineArn: arn}, Batching: b, Metrics: emf.Default}
 	lambda.Start(handler(d))
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/siemloader/siem/shared/emf"
 	"io"
 	"log/slog"
 	"net/url"
@@ -95,6 +96,7 @@ func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 		return nil, err
 	}
 	cfg := pipeline.StepsConfig{
+		Metrics:       emf.Default,
 		Store:         store,
 		StagingBucket: os.Getenv("STAGING_BUCKET"),
 	}

@@ -9,9 +9,13 @@ import (
 	"log/slog"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/siemloader/siem/shared/emf"
 )
 
 // Batching bounds the executions that load many small objects at once.
@@ -52,6 +56,10 @@ const batchSizeLimit = 200 << 10
 type Dispatcher struct {
 	Starter  Starter
 	Batching Batching
+	// Metrics receives one EMF line per invocation (nil: none).
+	Metrics *emf.Writer
+	// Now is the clock for the queue lag (nil: time.Now).
+	Now func() time.Time
 }
 
 // pending is an object and the messages that announced it.
@@ -217,5 +225,39 @@ func (d Dispatcher) Handle(ctx context.Context, ev events.SQSEvent) events.SQSEv
 	}
 	slog.InfoContext(ctx, "dispatched", "messages", p.Messages, "objects", p.Objects, "executions", len(p.Executions),
 		"started", started, "objects_started", objects, "messages_returned", len(resp.BatchItemFailures))
+	if d.Metrics != nil {
+		ms := []emf.Metric{
+			{Name: "Messages", Value: float64(p.Messages), Unit: emf.Count},
+			{Name: "ObjectsAnnounced", Value: float64(p.Objects), Unit: emf.Count},
+			{Name: "ExecutionsStarted", Value: float64(started), Unit: emf.Count},
+			{Name: "ExecutionStartFailures", Value: float64(len(p.Executions) - started), Unit: emf.Count},
+			{Name: "UnreadableMessages", Value: float64(len(p.Failed)), Unit: emf.Count},
+		}
+		if lag, ok := d.queueLag(ev); ok {
+			ms = append(ms, emf.Metric{Name: "QueueLagSeconds", Value: lag, Unit: emf.Seconds})
+		}
+		if err := d.Metrics.Write(emf.Line{Dimensions: map[string]string{"Function": "dispatch"}, Metrics: ms}); err != nil {
+			slog.WarnContext(ctx, "metrics not written", "error", err.Error())
+		}
+	}
 	return resp
+}
+
+// queueLag is how long the oldest message of the batch waited in its
+// queue (SentTimestamp): the ingest delay before loading starts.
+func (d Dispatcher) queueLag(ev events.SQSEvent) (float64, bool) {
+	now := time.Now
+	if d.Now != nil {
+		now = d.Now
+	}
+	var oldest int64
+	for _, m := range ev.Records {
+		if ms, err := strconv.ParseInt(m.Attributes["SentTimestamp"], 10, 64); err == nil && (oldest == 0 || ms < oldest) {
+			oldest = ms
+		}
+	}
+	if oldest == 0 {
+		return 0, false
+	}
+	return max(0, now().Sub(time.UnixMilli(oldest)).Seconds()), true
 }

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,9 +9,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/siemloader/siem/shared/emf"
 	"github.com/siemloader/siem/shared/notify"
 	"github.com/siemloader/siem/shared/pipeline"
 )
@@ -215,4 +218,29 @@ func (f *failSecond) Start(context.Context, string, string) error {
 		return errors.New("ExecutionLimitExceeded")
 	}
 	return nil
+}
+
+// One EMF line per dispatcher invocation, with the queue lag of the oldest
+// message.
+func TestDispatchMetrics(t *testing.T) {
+	var buf bytes.Buffer
+	now := time.UnixMilli(1705277160000)
+	recs := []events.SQSMessage{eventBridgeMessage("a", "k1", 10), eventBridgeMessage("b", "k2", 10), {MessageId: "c", Body: "garbage"}}
+	recs[0].Attributes = map[string]string{"SentTimestamp": "1705277100000"} // 60 s ago
+	recs[1].Attributes = map[string]string{"SentTimestamp": "1705277130000"}
+	d := notify.Dispatcher{Starter: &starter{}, Metrics: &emf.Writer{Out: &buf}, Now: func() time.Time { return now }}
+	d.Handle(context.Background(), events.SQSEvent{Records: recs})
+	var l map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &l); err != nil {
+		t.Fatalf("%s: %v", buf.String(), err)
+	}
+	want := map[string]float64{"Messages": 3, "ObjectsAnnounced": 2, "ExecutionsStarted": 1, "ExecutionStartFailures": 0, "UnreadableMessages": 1, "QueueLagSeconds": 60}
+	for k, v := range want {
+		if l[k] != v {
+			t.Errorf("%s = %v, want %v (%s)", k, l[k], v, buf.String())
+		}
+	}
+	if l["Function"] != "dispatch" {
+		t.Errorf("dimension Function = %v", l["Function"])
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
@@ -26,9 +27,12 @@ type BatchObject struct {
 	// Failed is set when the object could not be loaded: its records were
 	// dead-lettered whole (Counts says how many), or, when Error says it
 	// could not be read at all, there was nothing to dead-letter.
-	Failed bool   `json:"failed,omitempty"`
-	Error  string `json:"error,omitempty"`
-	Counts Counts `json:"counts"`
+	Failed bool       `json:"failed,omitempty"`
+	Error  string     `json:"error,omitempty"`
+	Counts Counts     `json:"counts"`
+	Stats  *LoadStats `json:"stats,omitempty"`
+	// Bytes is the object's size as stored (0 when skipped unread).
+	Bytes int64 `json:"bytes,omitempty"`
 }
 
 // BatchOutput is LoadBatch's answer: per object results and the totals.
@@ -80,8 +84,8 @@ func (s *Steps) LoadBatch(ctx context.Context, in BatchInput) (BatchOutput, erro
 }
 
 func (s *Steps) loadBatchObject(ctx context.Context, obj SplitInput) (BatchObject, error) {
-	sp, def, _, err := s.plan(ctx, obj)
-	o := BatchObject{Source: sp.Source, LogType: sp.LogType, SkipReason: sp.SkipReason}
+	sp, def, size, err := s.plan(ctx, obj)
+	o := BatchObject{Source: sp.Source, LogType: sp.LogType, SkipReason: sp.SkipReason, Bytes: size}
 	if err != nil {
 		if retryable(err) {
 			return o, err
@@ -101,7 +105,7 @@ func (s *Steps) loadBatchObject(ctx context.Context, obj SplitInput) (BatchObjec
 	c := Chunk{Source: sp.Source, LogType: def.Name, Data: sp.Source}
 	res, err := s.loadChunk(ctx, c)
 	if err == nil {
-		o.Counts = res.Counts
+		o.Counts, o.Stats = res.Counts, res.Stats
 		return o, nil
 	}
 	if retryable(err) {
@@ -207,24 +211,35 @@ func (s *Steps) loadChunk(ctx context.Context, c Chunk) (StepOutput, error) {
 	if err != nil && w.final != nil {
 		return out, w.final
 	}
+	if out.Stats != nil {
+		out.Stats.BulkRequests, out.Stats.BulkMillis, out.Stats.BulkRetryable = w.calls, w.took.Milliseconds(), w.retryable
+	}
 	return out, err
 }
 
-// verdictIndexer remembers the first non-retryable error of its indexer.
+// verdictIndexer remembers the first non-retryable error of its indexer,
+// and times its calls for the metrics.
 type verdictIndexer struct {
 	bulk.Indexer
-	mu    sync.Mutex
-	final error
+	mu        sync.Mutex
+	final     error
+	calls     int
+	retryable int
+	took      time.Duration
 }
 
 func (v *verdictIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
+	start := time.Now()
 	res, err := v.Indexer.Index(ctx, docs)
-	if err != nil && !retryable(err) && ctx.Err() == nil {
-		v.mu.Lock()
-		if v.final == nil {
-			v.final = err
-		}
-		v.mu.Unlock()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.calls++
+	v.took += time.Since(start)
+	if err != nil && retryable(err) {
+		v.retryable++
+	}
+	if err != nil && !retryable(err) && ctx.Err() == nil && v.final == nil {
+		v.final = err
 	}
 	return res, err
 }

@@ -89,6 +89,47 @@ type StepOutput struct {
 	Chunk  Chunk     `json:"chunk"`
 	Docs   ObjectRef `json:"docs"`
 	Counts Counts    `json:"counts"`
+	// Stats are the load step's figures for metrics (not accounting).
+	Stats *LoadStats `json:"stats,omitempty"`
+}
+
+// LoadStats are what a load did beyond the accounting: the freshness of
+// its records and how the cluster answered. The handler turns them into
+// metrics (see metrics.go).
+type LoadStats struct {
+	// NewestRecord is the @timestamp of the newest record indexed
+	// (RFC 3339), for the ingest lag.
+	NewestRecord string `json:"newest_record,omitempty"`
+	// BulkRequests and BulkMillis: bulk calls made and the time spent in
+	// them; BulkRetryable: calls that failed retryably (throttling, 5xx)
+	// after the client's own retries.
+	BulkRequests  int   `json:"bulk_requests,omitempty"`
+	BulkMillis    int64 `json:"bulk_ms,omitempty"`
+	BulkRetryable int   `json:"bulk_retryable,omitempty"`
+}
+
+func (l *LoadStats) add(o *LoadStats) {
+	if o == nil {
+		return
+	}
+	if newer(o.NewestRecord, l.NewestRecord) {
+		l.NewestRecord = o.NewestRecord
+	}
+	l.BulkRequests += o.BulkRequests
+	l.BulkMillis += o.BulkMillis
+	l.BulkRetryable += o.BulkRetryable
+}
+
+// newer compares @timestamp values to the second (their fractions are
+// trimmed of trailing zeros, so whole strings do not sort).
+func newer(a, b string) bool {
+	if len(a) < 19 {
+		return false
+	}
+	if len(b) < 19 {
+		return true
+	}
+	return a[:19] > b[:19]
 }
 
 // ChunkFailure is the parse function's input from the state machine's Catch

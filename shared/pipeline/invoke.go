@@ -150,6 +150,13 @@ func Handler(s *Steps, function string) func(context.Context, json.RawMessage) (
 				"dead_lettered", summary.Counts.DeadLettered, "skipped", summary.Counts.Skipped, "pending", summary.Counts.Pending)
 		}
 		slog.InfoContext(ctx, "step done", attrs...)
+		if m := s.cfg.Metrics; m != nil {
+			for _, l := range MetricLines(function, out, time.Now()) {
+				if err := m.Write(l); err != nil {
+					slog.WarnContext(ctx, "metrics not written", "error", err.Error())
+				}
+			}
+		}
 		return out, nil
 	}
 }

@@ -53,7 +53,7 @@ func (s *Steps) Load(ctx context.Context, c Chunk) (StepOutput, error) {
 	if err := s.putDeadLetters(ctx, c, dead); err != nil {
 		return StepOutput{}, err
 	}
-	return StepOutput{Chunk: c, Counts: w.counts}, nil
+	return StepOutput{Chunk: c, Counts: w.counts, Stats: &LoadStats{NewestRecord: w.newest}}, nil
 }
 
 var errNoIndexer = errors.New("no OpenSearch endpoint configured (OPENSEARCH_ENDPOINT)")
@@ -235,6 +235,7 @@ type loadWorker struct {
 	def    *logtype.Definition
 	dead   *deadLetters
 	counts Counts
+	newest string
 	batch  []bulk.Doc
 	// arena holds the batch's encoded sources; it is reused once the
 	// batch is sent (indexers keep no source past Index).
@@ -278,6 +279,9 @@ func (w *loadWorker) Document(rec format.Record, o normalize.Output, source []by
 	start := len(w.arena)
 	w.arena = append(w.arena, source...)
 	w.batch = append(w.batch, bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: w.arena[start:len(w.arena):len(w.arena)], Encoded: true})
+	if ts, ok := o.Doc["@timestamp"].(string); ok && newer(ts, w.newest) {
+		w.newest = ts
+	}
 	w.counts.Pending++
 	if len(w.batch) >= w.s.cfg.IndexBatch || len(w.arena) >= loadBatchBytes {
 		return w.flush()

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/siemloader/siem/shared/emf"
 	"io"
 	"log/slog"
 	"net/url"
@@ -34,6 +35,9 @@ type Enricher interface {
 
 // StepsConfig wires the steps to storage, the registry and the sink.
 type StepsConfig struct {
+	// Metrics receives one EMF line per log type per invocation (nil: no
+	// metrics, as in the local runner).
+	Metrics       *emf.Writer
 	Store         blob.Store
 	StagingBucket string
 	Registry      *logtype.Registry

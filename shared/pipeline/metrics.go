@@ -1,0 +1,141 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"sort"
+	"time"
+
+	"github.com/siemloader/siem/shared/emf"
+)
+
+// Metric names the load and split functions publish (namespace
+// SIEMLoader, dimensions Function and LogType, and Function alone for the
+// totals). README, "Operating it", documents them.
+const (
+	MetricRecordsIn      = "RecordsIn"
+	MetricIndexed        = "Indexed"
+	MetricDeadLettered   = "DeadLettered"
+	MetricSkipped        = "Skipped"
+	MetricBytesIn        = "BytesIn"
+	MetricObjectsLoaded  = "ObjectsLoaded"
+	MetricObjectsFailed  = "ObjectsFailed"
+	MetricObjectsSkipped = "ObjectsSkipped"
+	MetricRecordLag      = "RecordLagSeconds"
+	MetricBulkRequests   = "BulkRequests"
+	MetricBulkTime       = "BulkTime"
+	MetricBulkRetryable  = "BulkRetryableErrors"
+)
+
+// typeFigures are one log type's figures in one invocation.
+type typeFigures struct {
+	counts                  Counts
+	stats                   LoadStats
+	loaded, failed, skipped int
+	bytes                   int64
+}
+
+// MetricLines turns a step's answer into EMF lines: one per log type it
+// touched, each also rolled up over log types. Summarize adds up what the
+// chunks already published, so it publishes nothing.
+func MetricLines(function string, out []byte, now time.Time) []emf.Line {
+	var probe struct {
+		Objects    []BatchObject `json:"objects"`
+		Chunk      *Chunk        `json:"chunk"`
+		Counts     *Counts       `json:"counts"`
+		Stats      *LoadStats    `json:"stats"`
+		Chunks     *int          `json:"chunks"`
+		LogType    string        `json:"log_type"`
+		Skipped    bool          `json:"skipped"`
+		ChunkCount *int          `json:"chunk_count"`
+	}
+	if json.Unmarshal(out, &probe) != nil || probe.Chunks != nil {
+		return nil
+	}
+	by := map[string]*typeFigures{}
+	fig := func(t string) *typeFigures {
+		if t == "" {
+			t = "unknown"
+		}
+		if by[t] == nil {
+			by[t] = &typeFigures{}
+		}
+		return by[t]
+	}
+	switch {
+	case probe.Objects != nil: // a batch (LoadBatch, or its dead-lettering)
+		for _, o := range probe.Objects {
+			f := fig(o.LogType)
+			f.counts.Add(o.Counts)
+			f.stats.add(o.Stats)
+			f.bytes += o.Bytes
+			switch {
+			case o.Failed:
+				f.failed++
+			case o.SkipReason != "":
+				f.skipped++
+			default:
+				f.loaded++
+			}
+		}
+	case probe.ChunkCount != nil: // split's plan: only skips are news
+		if !probe.Skipped {
+			return nil
+		}
+		fig(probe.LogType).skipped++
+	case probe.Chunk != nil && probe.Counts != nil: // a chunk loaded or dead-lettered
+		f := fig(probe.Chunk.LogType)
+		f.counts.Add(*probe.Counts)
+		f.stats.add(probe.Stats)
+		if probe.Chunk.Seq == 0 && !probe.Chunk.Staged && probe.Chunk.RowGroups == nil {
+			f.loaded++ // a whole object loaded inline
+		}
+	default:
+		return nil
+	}
+	types := make([]string, 0, len(by))
+	for t := range by {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	lines := make([]emf.Line, 0, len(types))
+	for _, t := range types {
+		f := by[t]
+		c := f.counts
+		ms := []emf.Metric{
+			{Name: MetricRecordsIn, Value: float64(c.RecordsIn), Unit: emf.Count},
+			{Name: MetricIndexed, Value: float64(c.Indexed), Unit: emf.Count},
+			{Name: MetricDeadLettered, Value: float64(c.DeadLettered), Unit: emf.Count},
+			{Name: MetricSkipped, Value: float64(c.Skipped), Unit: emf.Count},
+		}
+		if f.bytes > 0 {
+			ms = append(ms, emf.Metric{Name: MetricBytesIn, Value: float64(f.bytes), Unit: emf.Bytes})
+		}
+		for _, m := range []struct {
+			name string
+			n    int
+		}{{MetricObjectsLoaded, f.loaded}, {MetricObjectsFailed, f.failed}, {MetricObjectsSkipped, f.skipped}} {
+			if m.n > 0 {
+				ms = append(ms, emf.Metric{Name: m.name, Value: float64(m.n), Unit: emf.Count})
+			}
+		}
+		if s := f.stats; s.BulkRequests > 0 {
+			ms = append(ms,
+				emf.Metric{Name: MetricBulkRequests, Value: float64(s.BulkRequests), Unit: emf.Count},
+				emf.Metric{Name: MetricBulkTime, Value: float64(s.BulkMillis), Unit: emf.Milliseconds},
+				emf.Metric{Name: MetricBulkRetryable, Value: float64(s.BulkRetryable), Unit: emf.Count})
+		}
+		if ts, err := time.Parse(time.RFC3339Nano, f.stats.NewestRecord); err == nil {
+			lag := now.Sub(ts).Seconds()
+			if lag < 0 {
+				lag = 0
+			}
+			ms = append(ms, emf.Metric{Name: MetricRecordLag, Value: lag, Unit: emf.Seconds})
+		}
+		lines = append(lines, emf.Line{
+			Dimensions: map[string]string{"Function": function, "LogType": t},
+			Rollup:     []string{"LogType"},
+			Metrics:    ms,
+		})
+	}
+	return lines
+}
