@@ -3,7 +3,7 @@
 GO        ?= go
 GOFLAGS   ?=
 ARCH      ?= arm64
-FUNCTIONS := split load throttle replay configure iocplan iocdownload ioccreatedb geoipdownload notifications
+FUNCTIONS := split load throttle watchdog replay configure iocplan iocdownload ioccreatedb geoipdownload notifications
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
@@ -13,6 +13,7 @@ export CGO_ENABLED=0
 fn_SplitFunction  := split
 fn_LoadFunction   := load
 fn_ThrottleFunction := throttle
+fn_WatchdogFunction := watchdog
 fn_ReplayFunction := replay
 fn_ConfigureFunction := configure
 fn_IocPlanFunction     := iocplan

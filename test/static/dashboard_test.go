@@ -17,6 +17,7 @@ var loaderMetrics = map[string]bool{
 	pipeline.MetricBytesIn: true, pipeline.MetricObjectsLoaded: true, pipeline.MetricObjectsFailed: true, pipeline.MetricObjectsSkipped: true,
 	pipeline.MetricRecordLag: true, pipeline.MetricBulkRequests: true, pipeline.MetricBulkTime: true, pipeline.MetricBulkRetryable: true,
 	"Messages": true, "ObjectsAnnounced": true, "ExecutionsStarted": true, "ExecutionStartFailures": true, "UnreadableMessages": true, "QueueLagSeconds": true,
+	"SilentLogTypes": true, "WatchedLogTypes": true,
 }
 
 // The dashboard body is valid JSON once !Sub has run (with the domain
