@@ -64,6 +64,8 @@ type ObjectResult struct {
 	Counts Counts
 	// Batches is the number of record batches the workers shared.
 	Batches int
+	// NewestRecord is the newest loaded record's @timestamp (RFC 3339).
+	NewestRecord string
 }
 
 // LoadObject loads a whole object in-process: split's decision (log type,
@@ -135,6 +137,9 @@ func (s *Steps) LoadObject(ctx context.Context, in SplitInput, workers, batchRec
 				cancel()
 			}
 			res.Counts.Add(w.counts)
+			if newer(w.newest, res.NewestRecord) {
+				res.NewestRecord = w.newest
+			}
 		}()
 	}
 	wg.Wait()

@@ -89,6 +89,11 @@ type Summary struct {
 	BytesOut int64 `json:"bytes_out"`
 	// RecordsPerSecond is RecordsIn over the run's wall time.
 	RecordsPerSecond float64 `json:"records_per_second"`
+	// NewestRecord is the newest loaded record's @timestamp and
+	// RecordLagSeconds the run's end minus it: the RecordLagSeconds
+	// metric of the deployed loader.
+	NewestRecord     string  `json:"newest_record,omitempty"`
+	RecordLagSeconds float64 `json:"record_lag_seconds,omitempty"`
 }
 
 // files is a Store serving local files as bucket "local" (key = the path
@@ -286,6 +291,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			progress(o.Progress, "[%d/%d] %s: skipped (%s)\n", sum.Objects, len(inputs), in, sp.SkipReason)
 			return
 		}
+		if ts := res.NewestRecord; len(ts) >= 19 && (len(sum.NewestRecord) < 19 || ts[:19] > sum.NewestRecord[:19]) {
+			sum.NewestRecord = ts
+		}
 		tc := typeOf(sp.LogType)
 		tc.Objects++
 		sum.Chunks += res.Batches
@@ -368,6 +376,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		sum.DeadLetterDir = filepath.Join(o.OutDir, "dead-letter")
 	}
 	sum.Seconds = time.Since(start).Seconds()
+	if ts, err := time.Parse(time.RFC3339Nano, sum.NewestRecord); err == nil {
+		sum.RecordLagSeconds = max(0, time.Since(ts).Seconds())
+	}
 	if sum.Seconds > 0 {
 		sum.RecordsPerSecond = float64(sum.RecordsIn) / sum.Seconds
 	}
@@ -462,6 +473,9 @@ func (s *Summary) WriteTable(w io.Writer) {
 	if s.BytesIn > 0 && s.Seconds > 0 {
 		fmt.Fprintf(w, "%.0f records/s, %.1f MB/s read (as stored), %.1f MB of documents (%.2f bytes out per byte in)\n",
 			s.RecordsPerSecond, float64(s.BytesIn)/1e6/s.Seconds, float64(s.BytesOut)/1e6, float64(s.BytesOut)/float64(s.BytesIn))
+	}
+	if s.NewestRecord != "" {
+		fmt.Fprintf(w, "newest record %s (lag %s)\n", s.NewestRecord, (time.Duration(s.RecordLagSeconds) * time.Second).String())
 	}
 }
 

@@ -48,6 +48,31 @@ func TestRunDemo(t *testing.T) {
 	if total != sum.Indexed {
 		t.Errorf("by_index adds up to %d, indexed %d", total, sum.Indexed)
 	}
+	// The lag figure (the deployed RecordLagSeconds) is measured from the
+	// newest @timestamp among the documents written.
+	newest := ""
+	for idx := range sum.ByIndex {
+		b, _ := os.ReadFile(filepath.Join(out, idx+".ndjson"))
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var d struct {
+				Source struct {
+					Timestamp string `json:"@timestamp"`
+				} `json:"_source"`
+				Timestamp string `json:"@timestamp"`
+			}
+			json.Unmarshal([]byte(line), &d)
+			ts := d.Timestamp
+			if ts == "" {
+				ts = d.Source.Timestamp
+			}
+			if len(ts) >= 19 && ts[:19] > newest {
+				newest = ts[:19]
+			}
+		}
+	}
+	if newest == "" || len(sum.NewestRecord) < 19 || sum.NewestRecord[:19] != newest || sum.RecordLagSeconds <= 0 {
+		t.Errorf("newest record %q (lag %.0f s), documents' newest %q", sum.NewestRecord, sum.RecordLagSeconds, newest)
+	}
 	reasons := map[string]bool{}
 	for _, s := range sum.SkippedObjects {
 		reasons[s.Reason] = true
