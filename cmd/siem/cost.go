@@ -30,6 +30,6 @@ func estimateCost(args []string) error {
 		return fmt.Errorf("cost: --objects and --rate must be positive, --batch at least 1")
 	}
 	p.StateTransition, p.LambdaGBSecond = *transition/1000, *gbs
-	cost.Print(os.Stdout, w, cost.Batched(w, p), cost.PerObject(w, p))
+	cost.Print(os.Stdout, w, cost.Batched(w, p), cost.Reference(w, p), cost.PerObject(w, p))
 	return nil
 }

@@ -146,6 +146,24 @@ func PerObject(w Workload, p Prices) Estimate {
 	}}
 }
 
+// ReferenceRecordsPerSecond is the Python es-loader's measured CloudTrail
+// rate on one core (handbook anchors).
+const ReferenceRecordsPerSecond = 4491
+
+// Reference is the reference's model: S3 -> SQS -> one es-loader
+// invocation per object at 2048 MB, at its measured rate; no Step
+// Functions.
+func Reference(w Workload, p Prices) Estimate {
+	secs := w.Objects*w.RecordsPerObject/ReferenceRecordsPerSecond + w.Objects*w.InvocationOverhead
+	gbs := secs * 2
+	return Estimate{Design: "reference (one es-loader invocation per object, 2048 MB)", Lines: []Line{
+		{"Lambda requests", w.Objects, w.Objects * p.LambdaRequest},
+		{"Lambda GB-seconds", gbs, gbs * p.LambdaGBSecond},
+		{"SQS requests", w.Objects + 2*math.Ceil(w.Objects/10), (w.Objects + 2*math.Ceil(w.Objects/10)) * p.SQSRequest},
+		{"S3 GET (source objects)", w.Objects, w.Objects * p.S3Get},
+	}}
+}
+
 // Print writes the estimates as a table, with totals per period and per
 // million objects.
 func Print(out io.Writer, w Workload, ests ...Estimate) {
