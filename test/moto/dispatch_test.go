@@ -8,11 +8,14 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda/messages"
 
+	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/cost"
 	"github.com/siemloader/siem/shared/notify"
@@ -128,4 +131,55 @@ func TestDispatchBatchesOnMoto(t *testing.T) {
 	if len(deadLetters) != 1 || !strings.Contains(deadLetters[0], "_p.log.gz") {
 		t.Errorf("dead letters %v, want the poisoned object's", deadLetters)
 	}
+}
+
+// The global limit on moto: the load function's reserved concurrency
+// (here 2) is simulated by answering Lambda.TooManyRequestsException, as
+// Lambda does, to any load invocation over the limit. A Distributed Map of
+// 12 chunks at MaxConcurrency 4 contends for it; every throttled task
+// waits in its Retry and runs later, so all records load, none is
+// dead-lettered, and never more than 2 loads ran at once.
+func TestLoadConcurrencyLimitOnMoto(t *testing.T) {
+	srv := Start(t, nil)
+	s := srv.For(t)
+	sink := bulk.NewMemorySink()
+	sm := deployIngest(t, s, pipeline.StepsConfig{Indexer: sink, ChunkRecords: 20, InlineMaxBytes: 256,
+		Now: func() time.Time { return time.Date(2024, 1, 15, 1, 0, 0, 0, time.UTC) }})
+	steps, err := pipeline.NewSteps(pipeline.StepsConfig{Store: blob.S3{Client: s.S3}, StagingBucket: stagingBucket, Indexer: sink, ChunkRecords: 20, InlineMaxBytes: 256,
+		Now: func() time.Time { return time.Date(2024, 1, 15, 1, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const limit = 2
+	var inflight, peak, throttled, ran atomic.Int32
+	s.Handle("load", func(ctx context.Context, payload []byte) ([]byte, error) {
+		n := inflight.Add(1)
+		defer inflight.Add(-1)
+		if n > limit {
+			throttled.Add(1)
+			return nil, messages.InvokeResponse_Error{Type: "Lambda.TooManyRequestsException", Message: "Rate Exceeded."}
+		}
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		ran.Add(1)
+		time.Sleep(100 * time.Millisecond) // hold the slot so the children overlap
+		return steps.Invoke(ctx, "load", payload)
+	})
+	body := gzipped(vpcFlowLog(240))
+	s.PutObject(logBucket, vpcFlowKey, body)
+	e := sm.Run("limit", objectCreated(logBucket, vpcFlowKey, len(body)))
+	if !e.Succeeded() {
+		t.Fatalf("execution %s %s", e.Status, e.Error)
+	}
+	c := outputCounts(t, e)
+	if c.RecordsIn != 240 || c.Indexed != 240 || c.DeadLettered != 0 || len(sink.Docs()) != 240 {
+		t.Errorf("counts %+v, %d documents: want all 240 indexed", c, len(sink.Docs()))
+	}
+	if peak.Load() > limit || ran.Load() != 12 {
+		t.Errorf("peak %d concurrent loads (limit %d), %d loads ran (want the 12 chunks once each)", peak.Load(), limit, ran.Load())
+	}
+	if throttled.Load() == 0 {
+		t.Errorf("no load was throttled: the Map did not contend for the limit, the test proves nothing")
+	}
+	t.Logf("12 chunks, MaxConcurrency 4, limit %d: %d throttled invocations retried, peak %d", limit, throttled.Load(), peak.Load())
 }
