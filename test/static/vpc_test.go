@@ -31,7 +31,7 @@ func TestTemplateVpcMode(t *testing.T) {
 	if len(in) != 1 || dig(in[0], "FromPort") != "443" || !reflect.DeepEqual(dig(in[0], "SourceSecurityGroupId"), map[string]any{"Ref": "FunctionSecurityGroup"}) {
 		t.Errorf("VpcHttpsSecurityGroup ingress %v", in)
 	}
-	for id, svc := range map[string]string{"SqsEndpoint": "sqs", "StsEndpoint": "sts", "SecretsManagerEndpoint": "secretsmanager", "StepFunctionsEndpoint": "states"} {
+	for id, svc := range map[string]string{"SqsEndpoint": "sqs", "StsEndpoint": "sts", "SecretsManagerEndpoint": "secretsmanager", "StepFunctionsEndpoint": "states", "LambdaEndpoint": "lambda", "MonitoringEndpoint": "monitoring", "SnsEndpoint": "sns"} {
 		r := tpl.resource(id)
 		p := tpl.props(id)
 		if r == nil || get(r.Node, "Condition").Value != "CreateVpcEndpoints" || p["VpcEndpointType"] != "Interface" || p["PrivateDnsEnabled"] != "true" ||
