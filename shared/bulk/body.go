@@ -14,6 +14,7 @@ import (
 type entry struct {
 	doc  *Doc
 	data []byte
+	i    int // position in the Index call's documents
 }
 
 // prepare frames d, or says why it can never be sent.

@@ -254,26 +254,54 @@ func RegionFromHost(host string) string {
 // before it, for information only.
 func (c *Client) Index(ctx context.Context, docs []Doc) (Result, error) {
 	var res Result
+	t := &tally{Result: &res, settled: make([]bool, len(docs))}
 	entries := make([]entry, 0, len(docs))
 	for i := range docs {
 		e, f := prepare(&docs[i])
 		if f != nil {
 			res.Failed = append(res.Failed, *f)
+			t.settled[i] = true
 			continue
 		}
+		e.i = i
 		entries = append(entries, e)
 	}
 	for _, batch := range batches(entries, c.maxBody) {
-		if err := c.sendBatch(ctx, batch, &res); err != nil {
+		if err := c.sendBatch(ctx, batch, t); err != nil {
+			for i, done := range t.settled {
+				if !done {
+					res.NotSent = append(res.NotSent, docs[i])
+				}
+			}
 			return res, err
 		}
 	}
 	return res, nil
 }
 
+// tally is the Result of an Index call and which of its documents are
+// settled (indexed or refused for good), so that an error can say which
+// ones were not sent.
+type tally struct {
+	*Result
+	settled []bool
+}
+
+func (t *tally) indexed(entries ...entry) {
+	t.Indexed += len(entries)
+	for _, e := range entries {
+		t.settled[e.i] = true
+	}
+}
+
+func (t *tally) failed(e entry, f Failure) {
+	t.Failed = append(t.Failed, f)
+	t.settled[e.i] = true
+}
+
 // sendBatch sends entries and re-sends the documents refused with 429/5xx
 // up to itemRetries times.
-func (c *Client) sendBatch(ctx context.Context, entries []entry, res *Result) error {
+func (c *Client) sendBatch(ctx context.Context, entries []entry, res *tally) error {
 	pending := entries
 	for round := 0; ; round++ {
 		retry, err := c.send(ctx, pending, res)
@@ -313,7 +341,7 @@ type retryItem struct {
 
 // send posts one bulk request (splitting it on 413) and sorts the items:
 // indexed, failed for good (into res), or to re-send (returned).
-func (c *Client) send(ctx context.Context, entries []entry, res *Result) ([]retryItem, error) {
+func (c *Client) send(ctx context.Context, entries []entry, res *tally) ([]retryItem, error) {
 	status, body, err := c.post(ctx, entries, res)
 	if err != nil {
 		return nil, err
@@ -325,7 +353,7 @@ func (c *Client) send(ctx context.Context, entries []entry, res *Result) ([]retr
 			if typ == "" {
 				typ = "request_entity_too_large"
 			}
-			res.Failed = append(res.Failed, Failure{Doc: *entries[0].doc, Status: status, Type: typ,
+			res.failed(entries[0], Failure{Doc: *entries[0].doc, Status: status, Type: typ,
 				Reason: fmt.Sprintf("bulk request with this document alone (%d bytes) is too large: %s", len(entries[0].data), reason)})
 			return nil, nil
 		}
@@ -347,7 +375,7 @@ func (c *Client) send(ctx context.Context, entries []entry, res *Result) ([]retr
 	}
 	res.Took += time.Duration(br.Took) * time.Millisecond
 	if !br.Errors {
-		res.Indexed += len(entries)
+		res.indexed(entries...)
 		return nil, nil
 	}
 	if len(br.Items) != len(entries) {
@@ -361,7 +389,7 @@ func (c *Client) send(ctx context.Context, entries []entry, res *Result) ([]retr
 		}
 		switch st := it.Status; {
 		case st >= 200 && st <= 299:
-			res.Indexed++
+			res.indexed(entries[i])
 		case st == http.StatusTooManyRequests || st >= 500:
 			typ, reason := it.Error.describe()
 			retry = append(retry, retryItem{entry: entries[i], status: st, errType: typ, reason: reason})
@@ -370,7 +398,7 @@ func (c *Client) send(ctx context.Context, entries []entry, res *Result) ([]retr
 			if typ == "" && reason == "" {
 				reason = "no error detail in the bulk response"
 			}
-			res.Failed = append(res.Failed, Failure{Doc: *entries[i].doc, Status: st, Type: typ, Reason: reason})
+			res.failed(entries[i], Failure{Doc: *entries[i].doc, Status: st, Type: typ, Reason: reason})
 		}
 	}
 	return retry, nil
@@ -379,7 +407,7 @@ func (c *Client) send(ctx context.Context, entries []entry, res *Result) ([]retr
 // post sends one bulk body, retrying whole-request throttling, gateway
 // errors, connection errors and timeouts. It returns the final status and
 // body, or a *RetryableError once the attempts are spent.
-func (c *Client) post(ctx context.Context, entries []entry, res *Result) (int, []byte, error) {
+func (c *Client) post(ctx context.Context, entries []entry, res *tally) (int, []byte, error) {
 	n := 0
 	for _, e := range entries {
 		n += len(e.data)

@@ -776,3 +776,47 @@ func TestReasonParsing(t *testing.T) {
 		t.Errorf("batches(nil) not empty")
 	}
 }
+
+// TestIndexErrorSaysWhatWasNotSent: when the retries run out, the Result
+// still accounts for every document: indexed, refused for good, or not
+// sent (to send again), so a caller can dead-letter exactly the last.
+func TestIndexErrorSaysWhatWasNotSent(t *testing.T) {
+	f := newFake(t, func(n int, r *bulkRequest) reply {
+		if n >= 2 {
+			return reply{Status: 503, Body: `{"error":"unavailable","status":503}`}
+		}
+		var items []item
+		for _, d := range r.Docs {
+			switch {
+			case strings.HasSuffix(d.ID, "0"):
+				items = append(items, item{Status: 429, Type: "es_rejected_execution_exception", Reason: "queue full"})
+			case strings.HasSuffix(d.ID, "1"):
+				items = append(items, item{Status: 400, Type: "mapper_parsing_exception", Reason: "bad"})
+			default:
+				items = append(items, created())
+			}
+		}
+		return reply{Items: items}
+	})
+	// Small bodies: several bulk requests, the later ones all 503.
+	c, _ := newTestClient(t, f, Config{ItemRetries: 1, Attempts: 2, MaxBodyBytes: 4096})
+	docs := testDocs(100, "idx", 100)
+	res, err := c.Index(context.Background(), docs)
+	var re *RetryableError
+	if !errors.As(err, &re) {
+		t.Fatalf("error %v, want retryable", err)
+	}
+	if !res.Accounted(len(docs)) || len(res.NotSent) == 0 || res.Indexed == 0 || len(res.Failed) == 0 {
+		t.Fatalf("indexed %d, failed %d, not sent %d of %d", res.Indexed, len(res.Failed), len(res.NotSent), len(docs))
+	}
+	seen := map[string]bool{}
+	for _, fl := range res.Failed {
+		seen[fl.Doc.ID] = true
+	}
+	for _, d := range res.NotSent {
+		if seen[d.ID] {
+			t.Errorf("%s both refused and not sent", d.ID)
+		}
+		seen[d.ID] = true
+	}
+}

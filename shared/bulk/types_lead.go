@@ -38,6 +38,17 @@ type Result struct {
 	Failed   []Failure
 	Requests int
 	Took     time.Duration
+	// NotSent, with an error, lists the documents neither indexed nor
+	// refused for good: the ones to send again (Client fills it; then
+	// Indexed + len(Failed) + len(NotSent) is the number of documents).
+	NotSent []Doc
+}
+
+// Accounted reports whether r says what became of each of n documents
+// (indexed, refused or not sent), as Client's results do even with an
+// error.
+func (r Result) Accounted(n int) bool {
+	return r.Indexed+len(r.Failed)+len(r.NotSent) == n
 }
 
 // Indexer indexes documents.
