@@ -250,6 +250,9 @@ func load(args []string) error {
 			return err
 		}
 	}
+	if len(sum.FailedObjects) > 0 || sum.NotSent > 0 {
+		return fmt.Errorf("load: %d objects failed, %d documents not sent (see the summary above)", len(sum.FailedObjects), sum.NotSent)
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,6 +117,7 @@ func (s *Steps) LoadObject(ctx context.Context, in SplitInput, workers, batchRec
 		go func() {
 			defer wg.Done()
 			w := s.newLoadWorker(ctx, def, dead)
+			w.spill = true
 			norm := normalize.New(def, src, now).Routing(s.cfg.Registry).Excluding(s.cfg.Exclusions)
 			var err error
 			for b := range batches {
@@ -146,11 +148,13 @@ func (s *Steps) LoadObject(ctx context.Context, in SplitInput, workers, batchRec
 	if firstErr == nil {
 		firstErr = readErr
 	}
+	// Dead letters are written whatever happened: those already met are
+	// never lost to a later failure.
+	if err := s.putDeadLetters(context.WithoutCancel(ctx), c, dead); err != nil && firstErr == nil {
+		firstErr = err
+	}
 	if firstErr != nil {
 		return res, storeError(firstErr)
-	}
-	if err := s.putDeadLetters(ctx, c, dead); err != nil {
-		return res, err
 	}
 	return res, nil
 }
@@ -245,6 +249,11 @@ type loadWorker struct {
 	// arena holds the batch's encoded sources; it is reused once the
 	// batch is sent (indexers keep no source past Index).
 	arena []byte
+	// spill dead-letters a batch the indexer could not take (retries
+	// spent, cluster unreachable) instead of failing: LoadObject's way,
+	// where nobody retries the call. Load leaves it off, so the state
+	// machine retries the step.
+	spill bool
 }
 
 func (s *Steps) newLoadWorker(ctx context.Context, def *logtype.Definition, dead *deadLetters) *loadWorker {
@@ -316,7 +325,11 @@ func (w *loadWorker) flush() error {
 	if len(w.batch) == 0 {
 		return nil
 	}
-	err := w.s.sendBatch(w.ctx, w.batch, &w.counts, func(d DeadLetter) { w.dead.add("index", d) })
+	var notSent func([]bulk.Doc, error)
+	if w.spill {
+		notSent = func(docs []bulk.Doc, err error) { w.notSent(docs, err) }
+	}
+	err := w.s.sendBatchOr(w.ctx, w.batch, &w.counts, func(d DeadLetter) { w.dead.add("index", d) }, notSent)
 	if err != nil {
 		return err
 	}
@@ -324,6 +337,32 @@ func (w *loadWorker) flush() error {
 	clear(w.batch)
 	w.batch, w.arena = w.batch[:0], w.arena[:0]
 	return nil
+}
+
+// notSent dead-letters documents the indexer failed to take, with their
+// encoded source (siem replay re-sends them as they are).
+func (w *loadWorker) notSent(docs []bulk.Doc, err error) {
+	reason := NotSentReason(err)
+	for _, d := range docs {
+		w.counts.DeadLettered++
+		w.counts.reason(reasonClass(reason))
+		w.dead.add("index", DeadLetter{Record: d.Record, Reason: reason, Index: d.Index, ID: d.ID, Doc: append(json.RawMessage(nil), d.Source...)})
+	}
+}
+
+// NotSentPrefix starts the reason of a document that was never accepted
+// because indexing failed for a retryable cause (429, 5xx, connection):
+// replaying it later is expected to work.
+const NotSentPrefix = "not sent, retryable: "
+
+// NotSentReason is the dead-letter reason of documents an indexing error
+// kept from being sent.
+func NotSentReason(err error) string {
+	var re *bulk.RetryableError
+	if errors.As(err, &re) {
+		return NotSentPrefix + truncate([]byte(err.Error()), 500)
+	}
+	return "not sent: " + truncate([]byte(err.Error()), 500)
 }
 
 // deadLetters collects the dead letters of a chunk (or of an object) by

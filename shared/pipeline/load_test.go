@@ -266,24 +266,41 @@ func (r *refusing) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, err
 	return r.sink.Index(ctx, docs)
 }
 
-// TestLoadRetryableFailsTheCall: a throttled cluster fails Load and
-// LoadObject with the retryable error (the state machine or the runner
-// tries again; ids are deterministic), never a partial success.
+// TestLoadRetryableFailsTheCall: a throttled cluster fails Load with the
+// retryable error (the state machine tries again; ids are deterministic),
+// never a partial success.
 func TestLoadRetryableFailsTheCall(t *testing.T) {
 	ctx := context.Background()
-	for _, workers := range []int{0, 1, 2} {
+	r := &refusing{sink: bulk.NewMemorySink(), n: 1}
+	f := newFixture(t, pipeline.StepsConfig{Indexer: r, IndexBatch: 100})
+	f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(1000)))
+	_, err := f.steps.Load(ctx, pipeline.Chunk{Source: pipeline.ObjectRef{Bucket: logBucket, Key: vpcKey}, LogType: "vpcflowlogs", Data: pipeline.ObjectRef{Bucket: logBucket, Key: vpcKey}})
+	var re *bulk.RetryableError
+	if !errors.As(err, &re) || re.Status != 429 {
+		t.Errorf("error %v, want the retryable 429", err)
+	}
+}
+
+// TestLoadObjectRetryableDeadLetters: LoadObject (the local runner's
+// path, where nobody retries the call) never fails on a throttled cluster:
+// the documents it could not send are dead letters, retryable, with their
+// documents for siem replay, and the accounting holds.
+func TestLoadObjectRetryableDeadLetters(t *testing.T) {
+	ctx := context.Background()
+	for _, workers := range []int{1, 2} {
 		r := &refusing{sink: bulk.NewMemorySink(), n: 1}
 		f := newFixture(t, pipeline.StepsConfig{Indexer: r, IndexBatch: 100})
 		f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(1000)))
-		var err error
-		if workers == 0 {
-			_, err = f.steps.Load(ctx, pipeline.Chunk{Source: pipeline.ObjectRef{Bucket: logBucket, Key: vpcKey}, LogType: "vpcflowlogs", Data: pipeline.ObjectRef{Bucket: logBucket, Key: vpcKey}})
-		} else {
-			_, err = f.steps.LoadObject(ctx, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey}, workers, 50)
+		res, err := f.steps.LoadObject(ctx, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey}, workers, 50)
+		if err != nil {
+			t.Fatalf("workers %d: %v", workers, err)
 		}
-		var re *bulk.RetryableError
-		if !errors.As(err, &re) || re.Status != 429 {
-			t.Errorf("workers %d: error %v, want the retryable 429", workers, err)
+		c := res.Counts
+		if c.RecordsIn != 1000 || c.Indexed != 100 || c.DeadLettered != 900 || c.Pending != 0 {
+			t.Errorf("workers %d: counts %+v", workers, c)
+		}
+		if c.Reasons["not sent, retryable"] != 900 {
+			t.Errorf("workers %d: reasons %v", workers, c.Reasons)
 		}
 	}
 }

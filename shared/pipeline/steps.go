@@ -685,9 +685,23 @@ func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
 // block) sends its documents to the next index of the same name: <index>_02,
 // _03...
 func (s *Steps) sendBatch(ctx context.Context, batch []bulk.Doc, counts *Counts, dead func(DeadLetter)) error {
+	return s.sendBatchOr(ctx, batch, counts, dead, nil)
+}
+
+// sendBatchOr is sendBatch that, when notSent is not nil, hands it the
+// documents an indexing error kept from being sent instead of failing.
+func (s *Steps) sendBatchOr(ctx context.Context, batch []bulk.Doc, counts *Counts, dead func(DeadLetter), notSent func([]bulk.Doc, error)) error {
 	res, err := s.cfg.Indexer.Index(ctx, batch)
 	if err != nil {
-		return err
+		if notSent == nil {
+			return err
+		}
+		if !res.Accounted(len(batch)) {
+			notSent(batch, err)
+			return nil
+		}
+		// What was indexed or refused stays so; only the rest is not sent.
+		notSent(res.NotSent, err)
 	}
 	counts.Indexed += res.Indexed
 	failed := res.Failed
@@ -708,7 +722,15 @@ func (s *Steps) sendBatch(ctx context.Context, batch []bulk.Doc, counts *Counts,
 		slog.Warn("index read-only: documents redirected", "to", redirect[0].Index, "documents", len(redirect))
 		res, err := s.cfg.Indexer.Index(ctx, redirect)
 		if err != nil {
-			return err
+			if notSent == nil {
+				return err
+			}
+			if !res.Accounted(len(redirect)) {
+				notSent(redirect, err)
+				failed = keep
+				break
+			}
+			notSent(res.NotSent, err)
 		}
 		counts.Indexed += res.Indexed
 		failed = append(keep, res.Failed...)

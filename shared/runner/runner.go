@@ -69,16 +69,22 @@ type SkippedObject struct {
 // Summary is the result of a run. RecordsIn == Indexed + DeadLettered +
 // Skipped always holds.
 type Summary struct {
-	RecordsIn      int                    `json:"records_in"`
-	Indexed        int                    `json:"indexed"`
-	DeadLettered   int                    `json:"dead_lettered"`
-	Skipped        int                    `json:"skipped"`
-	Objects        int                    `json:"objects"`
-	Chunks         int                    `json:"chunks"`
-	SkippedObjects []SkippedObject        `json:"skipped_objects"`
-	ByType         map[string]*TypeCounts `json:"by_type"`
-	ByIndex        map[string]int         `json:"by_index"`
-	Reasons        map[string]int         `json:"reasons"`
+	RecordsIn      int             `json:"records_in"`
+	Indexed        int             `json:"indexed"`
+	DeadLettered   int             `json:"dead_lettered"`
+	Skipped        int             `json:"skipped"`
+	Objects        int             `json:"objects"`
+	Chunks         int             `json:"chunks"`
+	SkippedObjects []SkippedObject `json:"skipped_objects"`
+	// FailedObjects could not be loaded to the end (unreadable, staging
+	// unwritable); the run went on with the other inputs.
+	FailedObjects []SkippedObject `json:"failed_objects,omitempty"`
+	// NotSent counts the dead letters of documents the sink did not take
+	// for a retryable cause (retries spent): siem replay re-sends them.
+	NotSent int                    `json:"not_sent,omitempty"`
+	ByType  map[string]*TypeCounts `json:"by_type"`
+	ByIndex map[string]int         `json:"by_index"`
+	Reasons map[string]int         `json:"reasons"`
 	// Matched counts records matching COUNT exclusion rules, by rule.
 	Matched       map[string]int `json:"matched,omitempty"`
 	DeadLetterDir string         `json:"dead_letter_dir,omitempty"`
@@ -167,12 +173,12 @@ type countingIndexer struct {
 
 func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
 	res, err := c.next.Index(ctx, docs)
-	if err != nil {
+	if err != nil && !res.Accounted(len(docs)) {
 		return res, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(res.Failed) == 0 {
+	if len(res.Failed) == 0 && len(res.NotSent) == 0 {
 		for _, d := range docs {
 			c.byIndex[d.Index]++
 			c.bytes += int64(len(d.Source))
@@ -183,6 +189,9 @@ func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Resu
 	for _, f := range res.Failed {
 		failed[f.Doc.Index+"\x00"+f.Doc.ID]++
 	}
+	for _, d := range res.NotSent {
+		failed[d.Index+"\x00"+d.ID]++
+	}
 	for _, d := range docs {
 		k := d.Index + "\x00" + d.ID
 		if failed[k] > 0 {
@@ -192,7 +201,7 @@ func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Resu
 		c.byIndex[d.Index]++
 		c.bytes += int64(len(d.Source))
 	}
-	return res, nil
+	return res, err
 }
 
 // Inputs expands paths (files and directories) into the files to load, in
@@ -281,11 +290,28 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return sum.ByType[t]
 	}
 	var mu sync.Mutex
-	record := func(in string, res pipeline.ObjectResult) {
+	record := func(in string, res pipeline.ObjectResult, loadErr error) {
 		mu.Lock()
 		defer mu.Unlock()
 		sp, objCounts := res.Split, res.Counts
 		sum.Objects++
+		if loadErr != nil {
+			sum.FailedObjects = append(sum.FailedObjects, SkippedObject{Path: in, Reason: loadErr.Error()})
+			progress(o.Progress, "[%d/%d] %s: failed (%v)\n", sum.Objects, len(inputs), in, loadErr)
+			if sp.LogType == "" || sp.Skipped {
+				return
+			}
+			// Documents framed but neither sent nor dead-lettered: the
+			// identity must hold, so they count as dead letters.
+			if objCounts.Pending > 0 {
+				objCounts.DeadLettered += objCounts.Pending
+				if objCounts.Reasons == nil {
+					objCounts.Reasons = map[string]int{}
+				}
+				objCounts.Reasons["object failed"] += objCounts.Pending
+				objCounts.Pending = 0
+			}
+		}
 		if sp.Skipped {
 			sum.SkippedObjects = append(sum.SkippedObjects, SkippedObject{Path: in, Reason: sp.SkipReason})
 			progress(o.Progress, "[%d/%d] %s: skipped (%s)\n", sum.Objects, len(inputs), in, sp.SkipReason)
@@ -307,6 +333,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		sum.Skipped += objCounts.Skipped
 		for k, v := range objCounts.Reasons {
 			sum.Reasons[k] += v
+			if strings.HasPrefix(k, strings.TrimSuffix(pipeline.NotSentPrefix, ": ")) {
+				sum.NotSent += v
+			}
 		}
 		for k, v := range objCounts.Matched {
 			if sum.Matched == nil {
@@ -323,26 +352,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if inline <= 0 {
 		inline = 1 << 20
 	}
+	// A file that fails is recorded and the others go on: the run always
+	// ends with a summary.
 	var wg sync.WaitGroup
-	var firstErr error
 	sem := make(chan struct{}, o.Workers)
 	load := func(in string, workers int) {
 		res, err := steps.LoadObject(ctx, pipeline.SplitInput{Bucket: LocalBucket, Key: keyFor(in), LogType: o.LogType}, workers, o.ChunkRecords)
-		if err != nil {
-			mu.Lock()
-			if firstErr == nil {
-				firstErr = fmt.Errorf("%s: %w", in, err)
-			}
-			mu.Unlock()
-			return
-		}
-		record(in, res)
+		record(in, res, err)
 	}
 	for _, in := range inputs {
-		mu.Lock()
-		failed := firstErr != nil
-		mu.Unlock()
-		if failed {
+		if ctx.Err() != nil {
 			break
 		}
 		st, err := os.Stat(in)
@@ -363,9 +382,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}(in)
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
+	sort.Slice(sum.FailedObjects, func(i, j int) bool { return sum.FailedObjects[i].Path < sum.FailedObjects[j].Path })
 	sort.Slice(sum.SkippedObjects, func(i, j int) bool { return sum.SkippedObjects[i].Path < sum.SkippedObjects[j].Path })
 	sum.ByIndex, sum.BytesOut = counter.byIndex, counter.bytes
 	n, err := exportDeadLetters(ctx, store.staging, stagingBucket, filepath.Join(o.OutDir, "dead-letter"))
@@ -459,6 +476,15 @@ func (s *Summary) WriteTable(w io.Writer) {
 		for _, r := range sortedKeys(s.Matched) {
 			fmt.Fprintf(w, "%-60s %8d\n", r, s.Matched[r])
 		}
+	}
+	if len(s.FailedObjects) > 0 {
+		fmt.Fprintf(w, "\nfailed objects (the others went on):\n")
+		for _, o := range s.FailedObjects {
+			fmt.Fprintf(w, "  %s: %s\n", o.Path, o.Reason)
+		}
+	}
+	if s.NotSent > 0 {
+		fmt.Fprintf(w, "\n%d documents not sent (retries spent): siem replay %s\n", s.NotSent, s.DeadLetterDir)
 	}
 	if len(s.SkippedObjects) > 0 {
 		fmt.Fprintf(w, "\nskipped objects:\n")
