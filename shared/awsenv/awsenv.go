@@ -30,6 +30,7 @@ import (
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/exclude"
 	"github.com/siemloader/siem/shared/geoip"
+	"github.com/siemloader/siem/shared/heap"
 	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
@@ -87,6 +88,7 @@ func envInt(name string, def int) (int, error) {
 //	SECURITY_LAKE_ROLE_ARN, SECURITY_LAKE_EXTERNAL_ID: see S3Store
 func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
 	setupLogging(os.Getenv("LOG_LEVEL"))
+	heap.Budget(heap.LambdaLimit(os.Getenv))
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
