@@ -7,6 +7,8 @@ FUNCTIONS := split load throttle watchdog replay configure iocplan iocdownload i
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
+# staticcheck, pinned: the module proxy serves exact versions only.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export CGO_ENABLED=0
 
 # Function logical id -> package folder.
@@ -78,10 +80,11 @@ fuzz-long:
 	$(MAKE) fuzz FUZZTIME=10m FUZZTIME_SLOW=10m FUZZMIN=60s
 
 ## lint: template (cfn-lint), state machines as deployed (asl-validator on
-## the substituted definitions), placeholders, events, Go.
+## the substituted definitions), placeholders, events, Go (vet, staticcheck).
 lint: deps
 	$(GO) test -count=1 ./test/static/
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 ## demo: the real pipeline over testdata/demo, no AWS account needed.
 demo:

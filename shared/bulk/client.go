@@ -629,6 +629,7 @@ func (c *Client) Send(ctx context.Context, method, path string, header http.Head
 	for k, v := range header {
 		req.Header[http.CanonicalHeaderKey(k)] = v
 	}
+	//lint:ignore SA1019 Perform is the v4 way to send a prepared request; v5 is not released.
 	resp, err := c.os.Perform(req)
 	if err != nil {
 		return 0, nil, err

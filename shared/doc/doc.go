@@ -95,19 +95,6 @@ func Delete(m map[string]any, path string) {
 	}
 }
 
-// Merge deep-merges src into dst; src wins on conflicts between non-objects.
-func Merge(dst, src map[string]any) {
-	for k, sv := range src {
-		if sm, ok := sv.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				Merge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = sv
-	}
-}
-
 // Prune removes keys whose values carry no information: nil, "", "-",
 // empty objects and empty lists. It recurses into objects and into objects
 // inside lists. It returns true when m itself ended up empty.

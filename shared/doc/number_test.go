@@ -11,7 +11,7 @@ import (
 // appendFloat and validNumber replace encoding/json calls; they must
 // agree with it on every value, or documents change.
 func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
-	vals := []float64{0, -0.0, 1, -1, 0.1, 1e-6, 9.99e-7, 1e-7, 1.5e-7, 1e20, 1e21, 1.234e21, -1e21,
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1e-6, 9.99e-7, 1e-7, 1.5e-7, 1e20, 1e21, 1.234e21, -1e21,
 		123456789.125, math.MaxFloat64, math.SmallestNonzeroFloat64, 3.14159, 2.5e-10, 1e100}
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 20000; i++ {

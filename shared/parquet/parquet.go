@@ -12,7 +12,6 @@
 package parquet
 
 import (
-	"errors"
 	"fmt"
 	"io"
 )
@@ -112,22 +111,3 @@ func Open(r io.ReaderAt, size int64) (File, error) {
 	return openXitongsys(r, size)
 }
 
-// errStop ends ReadRows early without an error (used by callers that only
-// need some rows).
-var errStop = errors.New("stop")
-
-// FirstRows returns up to n rows of the file (for previews and tests).
-func FirstRows(f File, n int) ([]Row, error) {
-	var rows []Row
-	err := ReadRows(f, 0, len(f.RowGroups()), func(r Row) error {
-		if len(rows) >= n {
-			return errStop
-		}
-		rows = append(rows, r)
-		return nil
-	})
-	if errors.Is(err, errStop) {
-		err = nil
-	}
-	return rows, err
-}

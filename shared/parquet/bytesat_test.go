@@ -1,5 +1,0 @@
-package parquet
-
-import "bytes"
-
-func bytesAt(b []byte) *bytes.Reader { return bytes.NewReader(b) }
