@@ -202,115 +202,151 @@ func (d *Definition) Validate() error {
 	if d.Name == "" {
 		return fmt.Errorf("log type without a name")
 	}
-	fail := func(field, format string, a ...any) error {
-		return fmt.Errorf("log type %q: field %s: %s", d.Name, field, fmt.Sprintf(format, a...))
+	// Phases in the order a reader of the YAML meets the fields: where the
+	// objects are, how they are framed, their time, CloudWatch Logs, where
+	// they are indexed, and the Go code they name.
+	for _, phase := range []func() error{d.validateKeys, d.validateFormat, d.validateTimestamp, d.validateCWL, d.validateIndex, d.validateCode} {
+		if err := phase(); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+func (d *Definition) fail(field, format string, a ...any) error {
+	return fmt.Errorf("log type %q: field %s: %s", d.Name, field, fmt.Sprintf(format, a...))
+}
+
+func (d *Definition) validateKeys() error {
 	var err error
 	if d.KeyPattern == "" {
-		return fail("s3_key", "required")
+		return d.fail("s3_key", "required")
 	}
 	if d.keyRe, err = regexp.Compile(d.KeyPattern); err != nil {
-		return fail("s3_key", "%v", err)
+		return d.fail("s3_key", "%v", err)
 	}
 	if d.KeyIgnored != "" {
 		if d.ignoredRe, err = regexp.Compile(d.KeyIgnored); err != nil {
-			return fail("s3_key_ignored", "%v", err)
+			return d.fail("s3_key_ignored", "%v", err)
 		}
 	}
+	return nil
+}
+
+func (d *Definition) validateFormat() error {
+	var err error
 	if d.MinColumns < 0 {
-		return fail("min_columns", "must not be negative")
+		return d.fail("min_columns", "must not be negative")
 	}
 	switch d.Format {
 	case "json", "csv", "cef", "parquet":
 	case "fields":
 		if len(d.Columns) == 0 {
-			return fail("columns", "a fields log type needs its column names")
+			return d.fail("columns", "a fields log type needs its column names")
 		}
 		if d.MinColumns > len(d.Columns) {
-			return fail("min_columns", "must be between 1 and the number of columns (%d)", len(d.Columns))
+			return d.fail("min_columns", "must be between 1 and the number of columns (%d)", len(d.Columns))
 		}
 	case "text":
 		if d.Pattern == "" && d.Decoder == "" {
-			return fail("pattern", "a text log type needs a pattern or a decoder")
+			return d.fail("pattern", "a text log type needs a pattern or a decoder")
 		}
 	case "multiline":
 		if d.Pattern == "" && d.Decoder == "" {
-			return fail("pattern", "a multiline log type needs a pattern or a decoder")
+			return d.fail("pattern", "a multiline log type needs a pattern or a decoder")
 		}
 		if d.MultilineFirstLine == "" {
-			return fail("multiline_firstline", "a multiline log type needs the regex of a record's first line")
+			return d.fail("multiline_firstline", "a multiline log type needs the regex of a record's first line")
 		}
 		if d.firstLineRe, err = regexp.Compile(d.MultilineFirstLine); err != nil {
-			return fail("multiline_firstline", "%v", err)
+			return d.fail("multiline_firstline", "%v", err)
 		}
 	case "":
-		return fail("format", "required")
+		return d.fail("format", "required")
 	default:
-		return fail("format", "unknown format %q", d.Format)
+		return d.fail("format", "unknown format %q", d.Format)
 	}
-	if d.Timestamp.FromKey != "" {
-		re, err := regexp.Compile(d.Timestamp.FromKey)
-		if err != nil {
-			return fail("timestamp.from_key", "%v", err)
+	if d.Pattern != "" {
+		if d.patternRe, err = regexp.Compile(d.Pattern); err != nil {
+			return d.fail("pattern", "%v", err)
 		}
-		names := map[string]bool{}
-		for _, n := range re.SubexpNames() {
-			names[n] = true
-		}
-		for _, need := range []string{"year", "month", "day"} {
-			if !names[need] {
-				return fail("timestamp.from_key", "needs a named group (?P<%s>...)", need)
-			}
-		}
-		d.Timestamp.fromKeyRe = re
 	}
+	return nil
+}
+
+func (d *Definition) validateTimestamp() error {
+	if d.Timestamp.FromKey == "" {
+		return nil
+	}
+	re, err := regexp.Compile(d.Timestamp.FromKey)
+	if err != nil {
+		return d.fail("timestamp.from_key", "%v", err)
+	}
+	names := map[string]bool{}
+	for _, n := range re.SubexpNames() {
+		names[n] = true
+	}
+	for _, need := range []string{"year", "month", "day"} {
+		if !names[need] {
+			return d.fail("timestamp.from_key", "needs a named group (?P<%s>...)", need)
+		}
+	}
+	d.Timestamp.fromKeyRe = re
+	return nil
+}
+
+func (d *Definition) validateCWL() error {
+	var err error
 	if d.CWLLogGroup != "" {
 		if d.groupRe, err = regexp.Compile(d.CWLLogGroup); err != nil {
-			return fail("cwl_log_group", "%v", err)
+			return d.fail("cwl_log_group", "%v", err)
 		}
 	}
 	if d.CWLLogStream != "" {
 		if d.CWLLogGroup == "" {
-			return fail("cwl_log_stream", "needs cwl_log_group")
+			return d.fail("cwl_log_stream", "needs cwl_log_group")
 		}
 		if d.streamRe, err = regexp.Compile(d.CWLLogStream); err != nil {
-			return fail("cwl_log_stream", "%v", err)
+			return d.fail("cwl_log_stream", "%v", err)
 		}
 	}
 	if (d.CWLLogGroup != "") && !d.ViaCWL {
-		return fail("cwl_log_group", "only for a log type read through CloudWatch Logs (via_cwl: true)")
+		return d.fail("cwl_log_group", "only for a log type read through CloudWatch Logs (via_cwl: true)")
 	}
 	if d.ViaCWL && d.ViaFireLens {
-		return fail("via_firelens", "a log type comes either through CloudWatch Logs (via_cwl) or FireLens, not both")
+		return d.fail("via_firelens", "a log type comes either through CloudWatch Logs (via_cwl) or FireLens, not both")
 	}
-	if d.Pattern != "" {
-		if d.patternRe, err = regexp.Compile(d.Pattern); err != nil {
-			return fail("pattern", "%v", err)
-		}
-	}
+	return nil
+}
+
+func (d *Definition) validateIndex() error {
 	if d.Index.Name == "" {
-		return fail("index.name", "required")
+		return d.fail("index.name", "required")
 	}
 	switch d.Index.Rotation {
 	case "", "daily", "weekly", "monthly", "yearly", "auto":
 	default:
-		return fail("index.rotation", "unknown rotation %q", d.Index.Rotation)
+		return d.fail("index.rotation", "unknown rotation %q", d.Index.Rotation)
 	}
 	switch d.Index.Time {
 	case "", "@timestamp", "event.ingested":
 	default:
-		return fail("index.time", "must be @timestamp or event.ingested")
+		return d.fail("index.time", "must be @timestamp or event.ingested")
 	}
-	for field, tz := range map[string]string{"index.tz": d.Index.TZ, "timestamp.tz": d.Timestamp.TZ} {
-		if _, err := ParseOffset(tz); err != nil {
-			return fail(field, "%v", err)
+	for _, f := range []struct{ field, tz string }{{"index.tz", d.Index.TZ}, {"timestamp.tz", d.Timestamp.TZ}} {
+		if _, err := ParseOffset(f.tz); err != nil {
+			return d.fail(f.field, "%v", err)
 		}
 	}
+	return nil
+}
+
+func (d *Definition) validateCode() error {
 	if d.Decoder != "" && LookupDecoder(d.Decoder) == nil {
-		return fail("decoder", "no decoder registered as %q", d.Decoder)
+		return d.fail("decoder", "no decoder registered as %q", d.Decoder)
 	}
 	if d.Transform != "" && LookupTransform(d.Transform) == nil {
-		return fail("transform", "no transform registered as %q", d.Transform)
+		return d.fail("transform", "no transform registered as %q", d.Transform)
 	}
 	return nil
 }
