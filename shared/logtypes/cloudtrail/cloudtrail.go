@@ -34,8 +34,16 @@ func Transform(d map[string]any) error {
 		doc.Set(d, "event.outcome", "success")
 	}
 	ecs.ShortenUserName(d)
-
 	source := doc.GetString(d, "eventSource")
+	instanceIDs(d, source)
+	fixSharedTypes(d)
+	fixServiceTypes(d, source)
+	return nil
+}
+
+// instanceIDs finds the instance an event concerns in the fields the
+// services that name one use (cloud.instance.id, related.hosts).
+func instanceIDs(d map[string]any, source string) {
 	event := doc.GetString(d, "eventName")
 	switch {
 	case strings.HasPrefix(source, "ssm.") && (event == "StartSession" || event == "GetConnectionStatus"):
@@ -68,8 +76,11 @@ func Transform(d map[string]any) error {
 		}
 	}
 
-	// Type-conflict fixes: the same path is a string in some events and an
-	// object in others.
+}
+
+// fixSharedTypes makes the paths every service uses one JSON type: the
+// same path is a string in some events and an object in others.
+func fixSharedTypes(d map[string]any) {
 	if s, ok := getString(d, "responseElements.credentials"); ok {
 		if strings.Contains(s, "arn:aws:iam") || strings.Contains(s, "arn:aws-cn:iam") || strings.Contains(s, "arn:aws-us-gov:iam") {
 			doc.Set(d, "responseElements.credentials", map[string]any{"iam": s})
@@ -90,7 +101,10 @@ func Transform(d map[string]any) error {
 	if s, ok := getString(d, "responseElements.status"); ok {
 		doc.Set(d, "responseElements.status", map[string]any{"status": s})
 	}
+}
 
+// fixServiceTypes does the same for paths of one service.
+func fixServiceTypes(d map[string]any, source string) {
 	svc, _, _ := strings.Cut(source, ".")
 	switch svc {
 	case "glue":
@@ -127,7 +141,6 @@ func Transform(d map[string]any) error {
 			rename(m, "projection.part_date.interval.unit", "projection.part_date.interval_unit")
 		}
 	}
-	return nil
 }
 
 func get(d map[string]any, p string) any {
