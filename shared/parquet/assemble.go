@@ -313,63 +313,78 @@ func convert(el *pq.SchemaElement, v any) any {
 	case bool:
 		return t
 	case int32:
-		switch {
-		case ct == pq.ConvertedType_DATE || (lt != nil && lt.DATE != nil):
-			return time.Unix(int64(t)*86400, 0).UTC().Format("2006-01-02")
-		case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
-			return decimal(big.NewInt(int64(t)), scale(el))
-		case ct == pq.ConvertedType_UINT_8 || ct == pq.ConvertedType_UINT_16 || ct == pq.ConvertedType_UINT_32 ||
-			(lt != nil && lt.INTEGER != nil && !lt.INTEGER.IsSigned):
-			return json.Number(strconv.FormatUint(uint64(uint32(t)), 10))
-		}
-		return json.Number(strconv.FormatInt(int64(t), 10))
+		return convertInt32(el, lt, ct, t)
 	case int64:
-		switch {
-		case ct == pq.ConvertedType_TIMESTAMP_MILLIS:
-			return json.Number(strconv.FormatInt(t, 10))
-		case ct == pq.ConvertedType_TIMESTAMP_MICROS:
-			return json.Number(strconv.FormatInt(floorDiv(t, 1000), 10))
-		case lt != nil && lt.TIMESTAMP != nil:
-			u := lt.TIMESTAMP.Unit
-			switch {
-			case u != nil && u.MICROS != nil:
-				t = floorDiv(t, 1000)
-			case u != nil && u.NANOS != nil:
-				t = floorDiv(t, 1000000)
-			}
-			return json.Number(strconv.FormatInt(t, 10))
-		case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
-			return decimal(big.NewInt(t), scale(el))
-		case ct == pq.ConvertedType_UINT_64 || (lt != nil && lt.INTEGER != nil && !lt.INTEGER.IsSigned):
-			return json.Number(strconv.FormatUint(uint64(t), 10))
-		}
-		return json.Number(strconv.FormatInt(t, 10))
+		return convertInt64(el, lt, ct, t)
 	case float32:
 		return float(float64(t), 32)
 	case float64:
 		return float(t, 64)
 	case string:
-		if el.Type != nil && *el.Type == pq.Type_INT96 && len(t) == 12 {
-			nanos := int64(binary.LittleEndian.Uint64([]byte(t[:8])))
-			day := int64(binary.LittleEndian.Uint32([]byte(t[8:])))
-			return json.Number(strconv.FormatInt((day-julianEpoch)*86400000+floorDiv(nanos, 1000000), 10))
-		}
-		switch {
-		case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
-			return decimal(twosComplement([]byte(t)), scale(el))
-		case lt != nil && lt.UUID != nil && len(t) == 16:
-			h := hex.EncodeToString([]byte(t))
-			return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-		case ct == pq.ConvertedType_UTF8 || ct == pq.ConvertedType_ENUM || ct == pq.ConvertedType_JSON ||
-			(lt != nil && (lt.STRING != nil || lt.ENUM != nil || lt.JSON != nil)):
-			return t
-		}
-		if utf8.ValidString(t) {
-			return t
-		}
-		return base64.StdEncoding.EncodeToString([]byte(t))
+		return convertBytes(el, lt, ct, t)
 	}
 	return fmt.Sprint(v)
+}
+
+func convertInt32(el *pq.SchemaElement, lt *pq.LogicalType, ct pq.ConvertedType, t int32) any {
+	switch {
+	case ct == pq.ConvertedType_DATE || (lt != nil && lt.DATE != nil):
+		return time.Unix(int64(t)*86400, 0).UTC().Format("2006-01-02")
+	case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
+		return decimal(big.NewInt(int64(t)), scale(el))
+	case ct == pq.ConvertedType_UINT_8 || ct == pq.ConvertedType_UINT_16 || ct == pq.ConvertedType_UINT_32 ||
+		(lt != nil && lt.INTEGER != nil && !lt.INTEGER.IsSigned):
+		return json.Number(strconv.FormatUint(uint64(uint32(t)), 10))
+	}
+	return json.Number(strconv.FormatInt(int64(t), 10))
+}
+
+func convertInt64(el *pq.SchemaElement, lt *pq.LogicalType, ct pq.ConvertedType, t int64) any {
+	switch {
+	case ct == pq.ConvertedType_TIMESTAMP_MILLIS:
+		return json.Number(strconv.FormatInt(t, 10))
+	case ct == pq.ConvertedType_TIMESTAMP_MICROS:
+		return json.Number(strconv.FormatInt(floorDiv(t, 1000), 10))
+	case lt != nil && lt.TIMESTAMP != nil:
+		u := lt.TIMESTAMP.Unit
+		switch {
+		case u != nil && u.MICROS != nil:
+			t = floorDiv(t, 1000)
+		case u != nil && u.NANOS != nil:
+			t = floorDiv(t, 1000000)
+		}
+		return json.Number(strconv.FormatInt(t, 10))
+	case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
+		return decimal(big.NewInt(t), scale(el))
+	case ct == pq.ConvertedType_UINT_64 || (lt != nil && lt.INTEGER != nil && !lt.INTEGER.IsSigned):
+		return json.Number(strconv.FormatUint(uint64(t), 10))
+	}
+	return json.Number(strconv.FormatInt(t, 10))
+}
+
+// convertBytes handles BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY and INT96 values
+// (the reader gives them as strings): text stays text, binary that is not
+// UTF-8 becomes base64.
+func convertBytes(el *pq.SchemaElement, lt *pq.LogicalType, ct pq.ConvertedType, t string) any {
+	if el.Type != nil && *el.Type == pq.Type_INT96 && len(t) == 12 {
+		nanos := int64(binary.LittleEndian.Uint64([]byte(t[:8])))
+		day := int64(binary.LittleEndian.Uint32([]byte(t[8:])))
+		return json.Number(strconv.FormatInt((day-julianEpoch)*86400000+floorDiv(nanos, 1000000), 10))
+	}
+	switch {
+	case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
+		return decimal(twosComplement([]byte(t)), scale(el))
+	case lt != nil && lt.UUID != nil && len(t) == 16:
+		h := hex.EncodeToString([]byte(t))
+		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	case ct == pq.ConvertedType_UTF8 || ct == pq.ConvertedType_ENUM || ct == pq.ConvertedType_JSON ||
+		(lt != nil && (lt.STRING != nil || lt.ENUM != nil || lt.JSON != nil)):
+		return t
+	}
+	if utf8.ValidString(t) {
+		return t
+	}
+	return base64.StdEncoding.EncodeToString([]byte(t))
 }
 
 func float(f float64, bits int) any {

@@ -110,4 +110,3 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 func Open(r io.ReaderAt, size int64) (File, error) {
 	return openXitongsys(r, size)
 }
-
