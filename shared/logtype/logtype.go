@@ -407,25 +407,46 @@ func LookupTransform(name string) Transform {
 	return transforms[name]
 }
 
-// RegisterYAML parses a built-in definition and adds it to the catalogue.
-// Log type packages call it from init with their embedded logtype.yaml; a
-// broken built-in is a programming error, so it panics.
-func RegisterYAML(src []byte) *Definition {
-	return RegisterYAMLVariant(src, nil)
+// Package is a built-in log type as its package holds it: the YAML
+// definition and the Go code the definition names. Register binds them in
+// one call, so a package never repeats its transform's or decoder's name.
+type Package struct {
+	YAML []byte
+	// Variant, when set, is YAML whose settings replace YAML's (a log type
+	// that differs from another only in where its objects are and how they
+	// are framed).
+	Variant []byte
+	// Transform and Decoder are registered under the names the definition
+	// gives in transform: and decoder:. A definition may also name one that
+	// another package registers (web-access, shared by Apache and NGINX).
+	Transform Transform
+	Decoder   Decoder
 }
 
-// RegisterYAMLVariant registers a built-in that is base with the settings
-// of over replacing base's (a log type that differs from another only in
-// where its objects are and how they are framed).
-func RegisterYAMLVariant(base, over []byte) *Definition {
+// Register parses a built-in definition, registers its Go code and adds it
+// to the catalogue. Log type packages call it from init; a broken built-in
+// is a programming error, so it panics.
+func Register(b Package) *Definition {
 	var d Definition
-	if err := yaml.Unmarshal(base, &d); err != nil {
+	if err := yaml.Unmarshal(b.YAML, &d); err != nil {
 		panic(fmt.Sprintf("logtype: built-in definition: %v", err))
 	}
-	if over != nil {
-		if err := yaml.Unmarshal(over, &d); err != nil {
+	if b.Variant != nil {
+		if err := yaml.Unmarshal(b.Variant, &d); err != nil {
 			panic(fmt.Sprintf("logtype: built-in variant: %v", err))
 		}
+	}
+	if b.Transform != nil {
+		if d.Transform == "" {
+			panic(fmt.Sprintf("logtype: built-in %q: Go transform given but the definition names none", d.Name))
+		}
+		RegisterTransform(d.Transform, b.Transform)
+	}
+	if b.Decoder != nil {
+		if d.Decoder == "" {
+			panic(fmt.Sprintf("logtype: built-in %q: Go decoder given but the definition names none", d.Name))
+		}
+		RegisterDecoder(d.Decoder, b.Decoder)
 	}
 	if err := d.Validate(); err != nil {
 		panic(fmt.Sprintf("logtype: built-in definition: %v", err))

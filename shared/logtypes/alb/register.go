@@ -13,9 +13,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterDecoder("alb", Decode)
-	logtype.RegisterTransform("alb", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform, Decoder: Decode})
 }
 
 // Transform fills what the mapping cannot: the full URL from the request

@@ -21,9 +21,8 @@ var (
 )
 
 func init() {
-	logtype.RegisterTransform("web-error", ErrorTransform)
-	logtype.RegisterYAML(accessDefinition)
-	logtype.RegisterYAML(errorDefinition)
+	logtype.Register(logtype.Package{YAML: accessDefinition}) // transform web-access, from package webaccess
+	logtype.Register(logtype.Package{YAML: errorDefinition, Transform: ErrorTransform})
 }
 
 // ErrorTransform splits "[client ip:port]" (IPv6 addresses have colons

@@ -21,8 +21,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("securityhub", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // threatType reads a GuardDuty/Macie finding type as Security Hub writes

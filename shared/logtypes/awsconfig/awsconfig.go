@@ -27,10 +27,9 @@ var (
 )
 
 func init() {
-	logtype.RegisterTransform("config", Transform)
-	logtype.RegisterYAML(historyDefinition)
-	logtype.RegisterYAML(snapshotDefinition)
-	logtype.RegisterYAML(rulesDefinition)
+	for _, def := range [][]byte{historyDefinition, snapshotDefinition, rulesDefinition} {
+		logtype.Register(logtype.Package{YAML: def, Transform: Transform})
+	}
 }
 
 // Transform gives the item its id, makes its configuration type-stable

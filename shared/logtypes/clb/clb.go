@@ -12,4 +12,4 @@ import (
 //go:embed logtype.yaml
 var definition []byte
 
-func init() { logtype.RegisterYAML(definition) }
+func init() { logtype.Register(logtype.Package{YAML: definition}) }

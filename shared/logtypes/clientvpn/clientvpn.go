@@ -16,8 +16,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("clientvpn", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // Client VPN writes "NA" for every value that does not apply.

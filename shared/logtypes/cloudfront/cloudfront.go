@@ -17,8 +17,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("cloudfront-standard", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 var distribution = regexp.MustCompile(`/?([0-9A-Z]{12,14})\.`)

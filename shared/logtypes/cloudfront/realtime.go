@@ -13,8 +13,7 @@ import (
 var realtimeDefinition []byte
 
 func init() {
-	logtype.RegisterTransform("cloudfront-realtime", RealtimeTransform)
-	logtype.RegisterYAML(realtimeDefinition)
+	logtype.Register(logtype.Package{YAML: realtimeDefinition, Transform: RealtimeTransform})
 }
 
 // distributionID finds a distribution id in a key: 12 to 14 capitals and

@@ -20,9 +20,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterDecoder("cloudhsm-audit", Decode)
-	logtype.RegisterTransform("cloudhsm", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform, Decoder: Decode})
 }
 
 var (

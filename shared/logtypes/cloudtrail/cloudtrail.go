@@ -17,8 +17,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("cloudtrail", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 var instanceID = regexp.MustCompile(`^i-[0-9a-f]{8,17}$`)

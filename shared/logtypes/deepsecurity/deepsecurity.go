@@ -15,8 +15,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("deepsecurity", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // module is a Deep Security protection module, known by the range of its

@@ -14,8 +14,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("elasticache-redis-slowlog", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // Transform splits ClientAddress ("ip:port", "[v6]:port") into source.*

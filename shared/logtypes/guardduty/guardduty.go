@@ -19,8 +19,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("guardduty", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // ThreatPurpose:ResourceTypeAffected/ThreatFamilyName[.DetectionMechanism][!Artifact]

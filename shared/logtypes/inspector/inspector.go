@@ -15,8 +15,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("inspector", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // Transform names the rule after the finding, adds the remediation to the

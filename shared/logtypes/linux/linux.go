@@ -22,9 +22,8 @@ var (
 )
 
 func init() {
-	logtype.RegisterTransform("linux", Transform)
-	logtype.RegisterYAML(secureDefinition)
-	logtype.RegisterYAML(syslogDefinition)
+	logtype.Register(logtype.Package{YAML: secureDefinition, Transform: Transform})
+	logtype.Register(logtype.Package{YAML: syslogDefinition, Transform: Transform})
 }
 
 // SecureIndex receives authentication events found in the system log.

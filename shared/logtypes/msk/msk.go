@@ -14,8 +14,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("msk", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 var (

@@ -19,8 +19,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("networkfirewall", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // raw is where the record's own fields go: ECS event.* stays ECS.

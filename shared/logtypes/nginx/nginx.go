@@ -21,9 +21,8 @@ var (
 )
 
 func init() {
-	logtype.RegisterTransform("nginx-error", ErrorTransform)
-	logtype.RegisterYAML(accessDefinition)
-	logtype.RegisterYAML(errorDefinition)
+	logtype.Register(logtype.Package{YAML: accessDefinition}) // transform web-access, from package webaccess
+	logtype.Register(logtype.Package{YAML: errorDefinition, Transform: ErrorTransform})
 }
 
 // context is NGINX's ", key: value" tail of an error message.

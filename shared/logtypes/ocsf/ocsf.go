@@ -21,9 +21,8 @@ var definition []byte
 var securityLake []byte
 
 func init() {
-	logtype.RegisterTransform("ocsf", Transform)
-	logtype.RegisterYAML(definition)
-	logtype.RegisterYAMLVariant(definition, securityLake)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
+	logtype.Register(logtype.Package{YAML: definition, Variant: securityLake, Transform: Transform})
 }
 
 // by category uid, when the record has no category_name.

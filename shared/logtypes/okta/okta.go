@@ -14,8 +14,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("okta", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // categories by eventType prefix, most specific first.

@@ -15,8 +15,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("opensearch-audit", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // AuditMessageLimit is the size at which OpenSearch cuts an audit message

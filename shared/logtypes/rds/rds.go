@@ -27,9 +27,8 @@ var (
 )
 
 func init() {
-	logtype.RegisterTransform("rds", Transform)
 	for _, def := range [][]byte{postgresqlDefinition, auditDefinition, generalDefinition, errorDefinition, slowDefinition} {
-		logtype.RegisterYAML(def)
+		logtype.Register(logtype.Package{YAML: def, Transform: Transform})
 	}
 }
 

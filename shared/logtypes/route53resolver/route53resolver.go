@@ -13,8 +13,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("route53resolver", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // Transform removes the trailing dot of fully qualified names, sets the

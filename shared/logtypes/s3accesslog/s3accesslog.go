@@ -15,8 +15,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("s3accesslog", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 var endpointRegion = regexp.MustCompile(`(global|(us|ap|ca|eu|me|sa|af|il|mx)-[a-zA-Z]+-[0-9])`)

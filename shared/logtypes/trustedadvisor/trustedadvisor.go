@@ -15,8 +15,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("trustedadvisor", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // categories by the AWS service a flagged resource belongs to.

@@ -21,8 +21,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("vpcflowlogs", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // IANA protocol numbers the reference names, as interfaces (setting one

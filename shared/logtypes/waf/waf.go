@@ -17,8 +17,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.RegisterTransform("waf", Transform)
-	logtype.RegisterYAML(definition)
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform})
 }
 
 // Transform turns the header list into http.request.header.* fields (and

@@ -42,10 +42,8 @@ func init() {
 			eventIDs[f[0]] = [2]string{f[1], f[2]}
 		}
 	}
-	logtype.RegisterDecoder("winevtxml", Decode)
-	logtype.RegisterTransform("winevtxml", Transform)
 	for _, def := range [][]byte{windowsDefinition, directoryDefinition, fsxDefinition} {
-		logtype.RegisterYAML(def)
+		logtype.Register(logtype.Package{YAML: def, Transform: Transform, Decoder: Decode})
 	}
 }
 

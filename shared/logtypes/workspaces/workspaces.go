@@ -18,9 +18,8 @@ var (
 )
 
 func init() {
-	logtype.RegisterTransform("workspaces-event", EventTransform)
-	logtype.RegisterYAML(eventDefinition)
-	logtype.RegisterYAML(inventoryDefinition)
+	logtype.Register(logtype.Package{YAML: eventDefinition, Transform: EventTransform})
+	logtype.Register(logtype.Package{YAML: inventoryDefinition})
 }
 
 // EventTransform sets the outcome from the action (the reference wrote
