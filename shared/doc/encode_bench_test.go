@@ -14,3 +14,23 @@ func BenchmarkAppendJSONDoc(b *testing.B) {
 		buf, _ = AppendJSON(buf[:0], d)
 	}
 }
+
+// BenchmarkAppendJSONCloudTrail encodes the corpus's real CloudTrail
+// events (long strings: ARNs, user agents, policies).
+func BenchmarkAppendJSONCloudTrail(b *testing.B) {
+	var docs []any
+	for _, l := range benchInput(b) {
+		d, err := Decode(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	buf := make([]byte, 0, 1<<16)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, d := range docs {
+			buf, _ = AppendJSON(buf[:0], d)
+		}
+	}
+}

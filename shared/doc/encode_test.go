@@ -41,3 +41,18 @@ func TestAppendJSONNumbersAndStrings(t *testing.T) {
 		t.Error("invalid number accepted")
 	}
 }
+
+// appendString checks eight bytes at a time; every byte value at every
+// position of a word must still be escaped as encoding/json escapes it.
+func TestAppendStringEveryByteEveryPosition(t *testing.T) {
+	for b := 0; b < 256; b++ {
+		for pos := 0; pos < 17; pos++ {
+			s := []byte("abcdefghijklmnopqrstuvwxyz")
+			s[pos] = byte(b)
+			want, _ := json.Marshal(string(s))
+			if got := appendString(nil, string(s)); string(got) != string(want) {
+				t.Fatalf("byte %#x at %d: got %s, want %s", b, pos, got, want)
+			}
+		}
+	}
+}
