@@ -108,6 +108,11 @@ type state struct {
 	Config        aws.Config
 	S3            *s3.Client
 	SFN           *sfn.Client
+	// ProxyConfig and ProxyS3 reach moto through the proxy, so their
+	// requests are in the request log (Requests); Config and S3 do not
+	// (use them to set up fixtures that must not be counted).
+	ProxyConfig aws.Config
+	ProxyS3     *s3.Client
 
 	log     *lockedBuffer
 	httpc   *http.Client
@@ -115,6 +120,7 @@ type state struct {
 	mu      sync.Mutex
 	handler map[string]Handler
 	calls   []Invocation
+	reqs    []Request
 	// current is the test proxy errors are reported to (the latest For).
 	current testing.TB
 	// payloadMax: see SetPayloadLimit.
@@ -200,6 +206,9 @@ func Start(t testing.TB, handlers map[string]Handler) *Server {
 		RetryMaxAttempts: 1,
 	}
 	s.S3 = s3.NewFromConfig(s.Config, func(o *s3.Options) { o.UsePathStyle = true })
+	s.ProxyConfig = s.Config.Copy()
+	s.ProxyConfig.BaseEndpoint = aws.String(s.ProxyEndpoint)
+	s.ProxyS3 = s3.NewFromConfig(s.ProxyConfig, func(o *s3.Options) { o.UsePathStyle = true })
 	s.SFN = sfn.NewFromConfig(s.Config)
 	s.enableExecution()
 	return s
@@ -307,7 +316,7 @@ func (s *Server) Reset() {
 	s.mustPost("/moto-api/reset", "")
 	s.enableExecution()
 	s.mu.Lock()
-	s.calls = nil
+	s.calls, s.reqs = nil, nil
 	s.mu.Unlock()
 }
 
@@ -342,6 +351,7 @@ func (s *Server) proxy(rest http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := invokePath.FindStringSubmatch(r.URL.Path)
 		if r.Method != http.MethodPost || m == nil {
+			s.record(classify(r))
 			rest.ServeHTTP(w, r)
 			return
 		}
@@ -350,6 +360,7 @@ func (s *Server) proxy(rest http.Handler) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		s.record(Request{Service: "lambda", Op: "Invoke", Method: r.Method, Bytes: int64(len(payload))})
 		s.invoke(r.Context(), w, FunctionName(m[1]), payload)
 	})
 }
@@ -827,4 +838,78 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// Request is one AWS API request the proxy forwarded to moto (or a Lambda
+// invocation it answered): the fake AWS's request log.
+type Request struct {
+	// Service is the SigV4 signing name (s3, sqs, states, lambda, ...).
+	Service string
+	// Op is the operation: for S3 the billing class GET (GET, HEAD), LIST
+	// (ListObjects*), PUT (PUT, POST, COPY) or DELETE; for JSON and query
+	// protocols the X-Amz-Target or Action.
+	Op     string
+	Method string
+	// Bucket and Key are set for S3 (path-style requests).
+	Bucket, Key string
+	// Bytes is the request body's length (what a PUT stores).
+	Bytes int64
+}
+
+var credentialScope = regexp.MustCompile(`Credential=[^/]+/[0-9]+/[^/]+/([^/]+)/aws4_request`)
+
+// classify names a request's service and operation from its signature,
+// path and headers.
+func classify(r *http.Request) Request {
+	req := Request{Method: r.Method, Bytes: max(r.ContentLength, 0)}
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		req.Service = m[1]
+	}
+	if req.Service != "s3" {
+		if t := r.Header.Get("X-Amz-Target"); t != "" {
+			req.Op = t[strings.LastIndex(t, ".")+1:]
+		} else {
+			req.Op = r.URL.Query().Get("Action")
+		}
+		if req.Op == "" {
+			req.Op = r.Method + " " + r.URL.Path
+		}
+		return req
+	}
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	req.Bucket, req.Key, _ = strings.Cut(path, "/")
+	q := r.URL.Query()
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		req.Op = "GET"
+		if req.Key == "" && (q.Has("list-type") || q.Has("prefix") || len(q) == 0) && r.Method == http.MethodGet {
+			req.Op = "LIST"
+		}
+	case http.MethodDelete:
+		req.Op = "DELETE"
+	default:
+		req.Op = "PUT"
+	}
+	return req
+}
+
+func (s *Server) record(r Request) {
+	s.mu.Lock()
+	s.reqs = append(s.reqs, r)
+	s.mu.Unlock()
+}
+
+// Requests returns the request log since the last Reset or
+// ClearRequests, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.reqs...)
+}
+
+// ClearRequests forgets the request log.
+func (s *Server) ClearRequests() {
+	s.mu.Lock()
+	s.reqs = nil
+	s.mu.Unlock()
 }
