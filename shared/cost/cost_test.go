@@ -42,3 +42,37 @@ func TestBatchedCostsLessPerMillion(t *testing.T) {
 		t.Errorf("table:\n%s", out.String())
 	}
 }
+
+// Measured counts scale with the number of objects and are priced line
+// by line; the comparison table groups them by service.
+func TestMeasuredScaled(t *testing.T) {
+	m := Measured{Objects: 200, Records: 20000, SourceBytes: 200 << 10, Executions: 2, Transitions: 8,
+		Invocations: map[string]int{"load": 2, "dispatch": 2}, GBSeconds: map[string]float64{"load": 2, "dispatch": 0.1},
+		S3Get: 200, SQSRequests: 240}
+	var sum Measured
+	sum.Add(m)
+	sum.Add(m)
+	if sum.Objects != 400 || sum.Invocations["load"] != 4 || sum.TotalGBSeconds() != 4.2 {
+		t.Fatalf("sum %+v", sum)
+	}
+	e := sum.Scaled("measured", 1e6, ListPrices)
+	// 1e6 objects = 2,500 x the run: 40,000 transitions, 20,000
+	// invocations, 10,500 GB-s, 1.2 M SQS requests, 1 M GETs.
+	want := 40000*ListPrices.StateTransition + 20000*ListPrices.LambdaRequest + 10500*ListPrices.LambdaGBSecond +
+		1.2e6*ListPrices.SQSRequest + 1e6*ListPrices.S3Get
+	if got := e.Total(); got < want-1e-6 || got > want+1e-6 {
+		t.Errorf("total $%.4f, want $%.4f", got, want)
+	}
+	if w := sum.Workload(1e6); w.RecordsPerObject != 100 || w.RecordsPerSecond != 10000 {
+		t.Errorf("workload %+v: want 100 records per object at 40,000 records / 4 load seconds", w)
+	}
+	var out bytes.Buffer
+	PrintComparison(&out, Comparison{Objects: 1e6, Estimates: []Estimate{e}})
+	if !strings.Contains(out.String(), "| measured | $1.00 | $0.14 | $0.48 | $0.40 | **$2.02** | $2.02 |") {
+		t.Errorf("table:\n%s", out.String())
+	}
+	PrintMeasured(&out, "small", sum)
+	if !strings.Contains(out.String(), "state transitions") {
+		t.Errorf("counts:\n%s", out.String())
+	}
+}
