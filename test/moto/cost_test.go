@@ -60,6 +60,7 @@ type costObject struct {
 	key     string
 	body    []byte
 	records int
+	raw     int // bytes uncompressed
 	logType string
 }
 
@@ -140,18 +141,21 @@ func bigObject(r *rand.Rand, i, n int) costObject {
 	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
 	var raw bytes.Buffer
 	raw.WriteString(vpcHeader + "\n")
+	size := 0
 	for j := range n {
 		raw.WriteString(vpcFlowRecord(r))
 		raw.WriteByte('\n')
 		if j%10000 == 0 {
+			size += raw.Len()
 			zw.Write(raw.Bytes())
 			raw.Reset()
 		}
 	}
+	size += raw.Len()
 	zw.Write(raw.Bytes())
 	zw.Close()
 	key := fmt.Sprintf("AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/15/123456789012_vpcflowlogs_us-east-1_fl-9999_20240115T01%02dZ_big%d.log.gz", i, i)
-	return costObject{key: key, body: out.Bytes(), records: n, logType: "vpcflowlogs"}
+	return costObject{key: key, body: out.Bytes(), records: n, raw: size, logType: "vpcflowlogs"}
 }
 
 // motoStarter is the dispatcher's Starter on moto: each execution runs
@@ -288,8 +292,8 @@ func (st *motoStarter) Start(ctx context.Context, name, input string) error {
 // 20,000 records cut in 10 chunks of 2,000, ChunkRecords lowered so it
 // has the chunks of a 100 MB object). SIEM_COST_FULL=1 runs the full
 // workload: 2,100 small objects of 5-50 KB (gzip) across CloudTrail, VPC
-// flow and ALB, and three VPC flow objects of 1,000,000 records (~105 MB
-// uncompressed, 11 chunks each at the default 100,000 records).
+// flow and ALB, and three VPC flow objects of 1,000,000 records (over 100 MB
+// uncompressed, 10 chunks each at the default 100,000 records).
 func TestCostMeasuredOnMoto(t *testing.T) {
 	full := os.Getenv("SIEM_COST_FULL") != ""
 	nSmall, nBig, bigRecords, chunkRecords, inlineMax := 200, 1, 20000, 2000, int64(256<<10)
@@ -439,8 +443,12 @@ func TestCostMeasuredOnMoto(t *testing.T) {
 	}
 
 	var out strings.Builder
-	fmt.Fprintf(&out, "measured on moto: %d small objects (5-50 KB gzip; CloudTrail, VPC flow, ALB) and %d big VPC flow objects of %d records (ChunkRecords %d) through SQS, the dispatcher (%d invocations) and the ingest state machine\n\n",
-		nSmall, nBig, bigRecords, chunkRecords, dispatches)
+	chunking := "the default 100,000 records per chunk"
+	if chunkRecords > 0 {
+		chunking = fmt.Sprintf("ChunkRecords lowered to %d", chunkRecords)
+	}
+	fmt.Fprintf(&out, "measured on moto: %d small objects (5-50 KB gzip; CloudTrail, VPC flow, ALB) and %d big VPC flow objects of %d records (%.1f MB uncompressed, %.1f MB gzip; %s) through SQS, the dispatcher (%d invocations) and the ingest state machine\n\n",
+		nSmall, nBig, bigRecords, float64(order[step].raw)/1e6, float64(len(order[step].body))/1e6, chunking, dispatches)
 	cost.PrintMeasured(&out, "small objects (batched)", st.small)
 	cost.PrintMeasured(&out, "big objects (Distributed Map)", st.big)
 
@@ -453,8 +461,9 @@ func TestCostMeasuredOnMoto(t *testing.T) {
 		w.RecordsPerObject, w.RecordsPerSecond)
 	cost.PrintComparison(&out, cost.Comparison{Objects: month, Estimates: []cost.Estimate{measured, cost.Batched(w, p), ref, before}})
 	bigEst := st.big.Scaled("", float64(st.big.Objects), p)
-	fmt.Fprintf(&out, "\nbig objects: $%.4f per object of %d records (%.0f chunks, %.1f Express children, %.1f transitions each)\n",
-		bigEst.Total()/float64(nBig), bigRecords, float64(st.big.Invocations["load"])/float64(nBig), float64(st.big.ChildExecutions)/float64(nBig), float64(st.big.Transitions)/float64(nBig))
+	fmt.Fprintf(&out, "\nbig objects: $%.4f per object of %d records (%.0f chunks, %.1f Express children, %.1f transitions each), $%.3f per GB as stored, staging %.2f bytes per byte as stored\n",
+		bigEst.Total()/float64(nBig), bigRecords, float64(st.big.Invocations["load"])/float64(nBig), float64(st.big.ChildExecutions)/float64(nBig), float64(st.big.Transitions)/float64(nBig),
+		bigEst.Total()/(float64(st.big.SourceBytes)/(1<<30)), float64(st.big.StagedBytes)/float64(st.big.SourceBytes))
 	t.Log("\n" + out.String())
 	if path := os.Getenv("SIEM_COST_OUT"); path != "" {
 		os.WriteFile(path, []byte(out.String()), 0o644)
