@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -114,4 +115,33 @@ func (s S3) GetRange(ctx context.Context, bucket, key string, off, n int64) ([]b
 		return nil, wrap("get range", bucket, key, err)
 	}
 	return b, nil
+}
+
+// ListedObject is one entry of a listing page.
+type ListedObject struct {
+	Key          string
+	Size         int64
+	LastModified time.Time
+	ETag         string
+}
+
+// ListPage lists at most max keys under prefix, from the continuation
+// token (empty: the start). next is empty after the last page.
+func (s S3) ListPage(ctx context.Context, bucket, prefix, token string, max int32) (objs []ListedObject, next string, err error) {
+	in := &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix, MaxKeys: aws.Int32(max)}
+	if token != "" {
+		in.ContinuationToken = &token
+	}
+	out, err := s.client(bucket).ListObjectsV2(ctx, in)
+	if err != nil {
+		return nil, "", wrap("list", bucket, prefix, err)
+	}
+	for _, o := range out.Contents {
+		objs = append(objs, ListedObject{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size),
+			LastModified: aws.ToTime(o.LastModified), ETag: strings.Trim(aws.ToString(o.ETag), `"`)})
+	}
+	if aws.ToBool(out.IsTruncated) {
+		next = aws.ToString(out.NextContinuationToken)
+	}
+	return objs, next, nil
 }

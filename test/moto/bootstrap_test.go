@@ -177,6 +177,16 @@ func TestBootstrapBinaries(t *testing.T) {
 		t.Fatalf("split with a role that cannot be assumed: %s", res)
 	}
 
+	// The backfill function lists the log bucket in moto and writes the
+	// page's manifest to the staging bucket.
+	res = run("backfill", nil, `{"request":{"bucket":"`+logBucket+`","prefix":"AWSLogs/"},"execution":"bf-bootstrap","max_concurrency":2,"page":0,"totals":{}}`)
+	if !strings.HasPrefix(res, "response: ") || !strings.Contains(res, `"items":1`) || !strings.Contains(res, `"listed_all":true`) {
+		t.Fatalf("backfill: %s", res)
+	}
+	if _, ok := s.GetObject(stagingBucket, "backfill/bf-bootstrap/page-000001.json"); !ok {
+		t.Fatalf("backfill wrote no manifest: %v", s.ListKeys(stagingBucket, ""))
+	}
+
 	// The notifications function starts an ingest execution on moto for an
 	// object an SQS queue announces.
 	sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())

@@ -525,13 +525,13 @@ func TestASLValidator(t *testing.T) {
 	}
 }
 
-// TestASLMaxConcurrency: the ingest Map's MaxConcurrency, the throttle
-// that protects the cluster, comes from the MapMaxConcurrency parameter
+// TestASLMaxConcurrency: the ingest and backfill Maps' MaxConcurrency, the
+// throttle that protects the cluster, comes from a template parameter
 // through a Pass state, since a placeholder cannot stand where the JSON
 // needs a number.
 func TestASLMaxConcurrency(t *testing.T) {
-	re := regexp.MustCompile(`"max_concurrency\.\$":\s*"States\.StringToJson\('\$\{MapMaxConcurrency\}'\)"`)
-	for _, f := range []string{"statemachines/ingest.asl.json"} {
+	for f, param := range map[string]string{"statemachines/ingest.asl.json": "MapMaxConcurrency", "statemachines/backfill.asl.json": "BackfillMaxConcurrency"} {
+		re := regexp.MustCompile(`"max_concurrency\.\$":\s*"States\.StringToJson\('\$\{` + param + `\}'\)"`)
 		raw := readFile(t, f)
 		def, _ := decodeASL(raw)
 		maps := 0
@@ -544,10 +544,10 @@ func TestASLMaxConcurrency(t *testing.T) {
 				}
 				maps++
 				if _, fixed := s["MaxConcurrency"]; fixed {
-					t.Errorf("%s: %s has a fixed MaxConcurrency; feed it from ${MapMaxConcurrency}", f, name)
+					t.Errorf("%s: %s has a fixed MaxConcurrency; feed it from ${%s}", f, name, param)
 				}
 				if s["MaxConcurrencyPath"] != "$.max_concurrency" || !re.Match(raw) {
-					t.Errorf("%s: %s must read MaxConcurrencyPath $.max_concurrency, set from States.StringToJson('${MapMaxConcurrency}')", f, name)
+					t.Errorf("%s: %s must read MaxConcurrencyPath $.max_concurrency, set from States.StringToJson('${%s}')", f, name, param)
 				}
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/siemloader/siem/shared/backfill"
 	"github.com/siemloader/siem/shared/iocjob"
 	"github.com/siemloader/siem/shared/notify"
 	"github.com/siemloader/siem/shared/pipeline"
@@ -125,6 +126,11 @@ func TestEvents(t *testing.T) {
 			var v events.SQSEvent
 			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
 				err2 = checkNotifications(v)
+			}
+		case strings.HasPrefix(name, "backfill-"):
+			var v backfill.State
+			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
+				err2 = v.Request.Validate()
 			}
 		case strings.HasPrefix(name, "iocdownload-"):
 			var v iocjob.Source
