@@ -47,6 +47,8 @@ func main() {
 	switch os.Args[1] {
 	case "load":
 		err = load(os.Args[2:])
+	case "backfill":
+		err = runBackfill(os.Args[2:])
 	case "ioc":
 		err = buildIoC(os.Args[2:])
 	case "replay":
@@ -77,6 +79,10 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   siem load [--type TYPE] [--out DIR] [--summary FILE] [--opensearch URL] [--geoip-city FILE] [--geoip-asn FILE]
             [--config TYPES.yaml] [--exclude-patterns exclude_log_patterns.csv] PATH...
+  siem backfill --state-machine ARN [--since T] [--until T] [--logtype TYPE] [--name NAME] [--wait] s3://BUCKET/PREFIX
+                            start the deployed backfill state machine over the objects under a prefix
+  siem backfill [--since T] [--until T] [--logtype TYPE] [load flags] PATH...
+                            the same locally: siem load over the files modified in [since, until); re-runs never duplicate
   siem ioc --out ioc.json.gz [--tor FILE] [--feodo FILE] [--otx FILE]... [--stix FILE]... [--txt FILE]...
                             build a threat-intel database from feed files
   siem replay [--opensearch URL] [--out DIR] [--config TYPES.yaml] [--dry-run] DEAD-LETTER-DIR
@@ -133,8 +139,13 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func load(args []string) error {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+func load(args []string) error { return loadWith("load", args, nil) }
+
+// loadWith is `siem load`; a local backfill (bf) filters the inputs by
+// modification time first and, with the file sink, keeps one line per
+// document id afterwards.
+func loadWith(name string, args []string, bf *localBackfill) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	typ := fs.String("type", "", "log type of every input (default: detected from each path as if it were an S3 key)")
 	out := fs.String("out", "out", "directory for documents (without --opensearch) and dead letters")
 	summaryFile := fs.String("summary", "", "write the summary as JSON to this file")
@@ -169,7 +180,15 @@ func load(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	if len(paths) == 0 {
-		return fmt.Errorf("load: no PATH given")
+		return fmt.Errorf("%s: no PATH given", name)
+	}
+	if bf != nil {
+		if paths, err = bf.inputs(paths); err != nil {
+			return err
+		}
+		if *typ == "" {
+			*typ = bf.logType
+		}
 	}
 
 	reg, err := registry(*config)
@@ -239,6 +258,9 @@ func load(args []string) error {
 	if fileSink != nil {
 		if cerr := fileSink.Close(); err == nil {
 			err = cerr
+		}
+		if err == nil && bf != nil {
+			err = bf.compact(*out)
 		}
 	}
 	if err != nil {
