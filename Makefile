@@ -3,7 +3,7 @@
 GO        ?= go
 GOFLAGS   ?=
 ARCH      ?= arm64
-FUNCTIONS := split load throttle watchdog replay configure iocplan iocdownload ioccreatedb geoipdownload notifications backfill
+FUNCTIONS := split load throttle watchdog replay configure iocplan iocdownload ioccreatedb geoipdownload notifications backfill indexmetrics
 FUZZTIME  ?= 20000x
 FUZZMIN   ?= 0
 BUILD_DIR ?= .build
@@ -24,6 +24,7 @@ fn_IocCreateDBFunction := ioccreatedb
 fn_GeoIPDownloadFunction := geoipdownload
 fn_NotificationsFunction := notifications
 fn_BackfillFunction := backfill
+fn_IndexMetricsFunction := indexmetrics
 
 .PHONY: all build test test-opensearch fuzz fuzz-long lint demo bench clean deps node_modules
 
