@@ -149,6 +149,13 @@ func TestCfnLintParameterCombinations(t *testing.T) {
 		"domain+vpc+endpoints": {"OpenSearchDeployment": "domain", "VpcSubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1", "VpcId": "vpc-0123456789abcdef0",
 			"VpcEndpoints": `"true"`, "VpcRouteTableIds": "rtb-0123456789abcdef0", "DomainInstanceCount": "2"},
 		"serverless+vpc": {"OpenSearchDeployment": "serverless", "VpcSubnetIds": "subnet-0123456789abcdef0", "VpcId": "vpc-0123456789abcdef0"},
+		// A named existing domain (the exporter's and loader's grants name
+		// it), basic auth, extra buckets and a log archive role (the
+		// backfill lists them).
+		"existing+domainarn+basic+sources": {"OpenSearchEndpoint": "https://search-x.eu-west-1.es.amazonaws.com",
+			"OpenSearchDomainArn": "arn:aws:es:eu-west-1:111122223333:domain/x", "OpenSearchAuth": "basic",
+			"OpenSearchSecretArn": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:siem-abc", "ExtraLogBuckets": "other-logs,more-logs",
+			"LogArchiveRoleArn": "arn:aws:iam::444455556666:role/siem-read", "LogArchiveBuckets": "archive-*"},
 	} {
 		out := src
 		for param, v := range defaults {
