@@ -24,7 +24,7 @@ func runBackfill(args []string) error {
 	// The backfill's own flags come out first; what is left is the
 	// target (s3://...) or siem load's flags and paths.
 	var since, until, logType, machine, name string
-	wait := false
+	wait, keyDates := false, false
 	var rest []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -47,6 +47,9 @@ func runBackfill(args []string) error {
 			dst = &name
 		case "wait":
 			wait = true
+			continue
+		case "key-dates":
+			keyDates = true
 			continue
 		default:
 			rest = append(rest, a)
@@ -71,7 +74,7 @@ func runBackfill(args []string) error {
 		if machine != "" || name != "" || wait {
 			return fmt.Errorf("backfill: --state-machine, --name and --wait go with an s3://bucket/prefix")
 		}
-		bf, err := newLocalBackfill(since, until, logType)
+		bf, err := newLocalBackfill(since, until, logType, keyDates)
 		if err != nil {
 			return err
 		}
@@ -90,7 +93,7 @@ func runBackfill(args []string) error {
 	if machine == "" {
 		return fmt.Errorf("backfill: --state-machine ARN (the stack's BackfillStateMachineArn output) or SIEM_BACKFILL_STATE_MACHINE_ARN is required")
 	}
-	req := backfill.Request{Bucket: bucket, Prefix: prefix, Since: since, Until: until, LogType: logType}
+	req := backfill.Request{Bucket: bucket, Prefix: prefix, Since: since, Until: until, LogType: logType, KeyDates: keyDates}
 	if name == "" {
 		name = backfill.ExecutionName(req, time.Now())
 	}
@@ -121,14 +124,15 @@ func runBackfill(args []string) error {
 type localBackfill struct {
 	since, until time.Time
 	logType      string
+	keyDates     bool
 }
 
-func newLocalBackfill(since, until, logType string) (*localBackfill, error) {
+func newLocalBackfill(since, until, logType string, keyDates bool) (*localBackfill, error) {
 	r := backfill.Request{Bucket: "local", Since: since, Until: until, LogType: logType}
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	bf := &localBackfill{logType: logType}
+	bf := &localBackfill{logType: logType, keyDates: keyDates}
 	if since != "" {
 		bf.since, _ = backfill.ParseTime(since)
 	}
@@ -150,7 +154,13 @@ func (bf *localBackfill) inputs(paths []string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if backfill.InWindow(st.ModTime(), bf.since, bf.until) {
+		at := st.ModTime()
+		if bf.keyDates {
+			if kt, ok := backfill.KeyTime(filepath.ToSlash(f)); ok {
+				at = kt
+			}
+		}
+		if backfill.InWindow(at, bf.since, bf.until) {
 			keep = append(keep, f)
 		}
 	}

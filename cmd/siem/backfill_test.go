@@ -102,4 +102,17 @@ func TestLocalBackfillNoDuplicates(t *testing.T) {
 			t.Errorf("%s loaded, but its file is outside the window", id)
 		}
 	}
+
+	// --key-dates: the dates in the paths decide (the CloudTrail file's
+	// 2023/07/10), not the modification times.
+	out = filepath.Join(t.TempDir(), "keydates")
+	msg = run("--key-dates", "--since", "2023-07-01", "--until", "2023-08-01", src)
+	if !strings.Contains(msg, "1 of 2 files in the window") {
+		t.Errorf("key dates:\n%s", msg)
+	}
+	for id := range ids(t, out) {
+		if !strings.HasPrefix(id, "log-aws-cloudtrail-") {
+			t.Errorf("%s loaded, but its path date is outside the window", id)
+		}
+	}
 }

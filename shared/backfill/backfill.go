@@ -28,6 +28,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +58,31 @@ type Request struct {
 	// LogType loads every object as this log type instead of detecting it
 	// from the key.
 	LogType string `json:"log_type,omitempty"`
+	// KeyDates applies the window to the date in the key (.../2024/01/15/
+	// or year=2024/month=01/day=15/, with the hour when the key has one)
+	// instead of LastModified; a key without a date falls back to
+	// LastModified.
+	KeyDates bool `json:"key_dates,omitempty"`
+}
+
+// keyDate finds the date AWS deliveries put in their keys.
+var keyDate = regexp.MustCompile(`(?:^|/)(20\d{2})/([01]\d)/([0-3]\d)/(?:([0-2]\d)/)?|year=(20\d{2})/month=([01]\d)/day=([0-3]\d)/(?:hour=([0-2]\d)/)?`)
+
+// KeyTime is the time a key's date (and hour) names, UTC.
+func KeyTime(key string) (time.Time, bool) {
+	m := keyDate.FindStringSubmatch(key)
+	if m == nil {
+		return time.Time{}, false
+	}
+	if m[1] == "" {
+		m = append(m[:1], m[5:]...)
+	}
+	n := func(s string) int { v, _ := strconv.Atoi(s); return v }
+	t := time.Date(n(m[1]), time.Month(n(m[2])), n(m[3]), n(m[4]), 0, 0, 0, time.UTC)
+	if t.Month() != time.Month(n(m[2])) || t.Day() != n(m[3]) || n(m[4]) > 23 {
+		return time.Time{}, false // 2024/02/31/ is no date
+	}
+	return t, true
 }
 
 // ParseTime reads a window bound: RFC 3339, or a date or date-time
@@ -285,7 +312,13 @@ func (s Step) Handle(ctx context.Context, st State) (State, error) {
 				st.Totals.Empty++
 				continue
 			}
-			if !InWindow(o.LastModified, since, until) {
+			at := o.LastModified
+			if st.Request.KeyDates {
+				if kt, ok := KeyTime(o.Key); ok {
+					at = kt
+				}
+			}
+			if !InWindow(at, since, until) {
 				st.Totals.OutOfWindow++
 				continue
 			}

@@ -137,3 +137,33 @@ func TestRequestValidate(t *testing.T) {
 		t.Error("ParseURI accepted a path")
 	}
 }
+
+func TestKeyDates(t *testing.T) {
+	for key, want := range map[string]string{
+		"AWSLogs/1/CloudTrail/us-east-1/2024/01/15/1_CloudTrail_x.json.gz":                                               "2024-01-15T00:00:00Z",
+		"AWSLogs/1/RDS/PostgreSQL/postgresql/us-east-1/2024/03/04/05/siem-rds-postgresql-1-x":                            "2024-03-04T05:00:00Z",
+		"AWSLogs/aws-account-id=1/service=nginx-access/web-site-name=s/aws-region=r/year=2024/month=03/day=04/hour=05/x": "2024-03-04T05:00:00Z",
+		"AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=r/year=2024/month=01/day=15/x.parquet":              "2024-01-15T00:00:00Z",
+		"2024/02/31/x": "", "no/date/here": "",
+	} {
+		got, ok := KeyTime(key)
+		if (want == "") == ok || (ok && got.Format(time.RFC3339) != want) {
+			t.Errorf("%s: %v %v, want %q", key, got, ok, want)
+		}
+	}
+	// The window on key dates: LastModified (all today) is ignored.
+	f := &fakeBucket{objs: []blob.ListedObject{
+		{Key: "AWSLogs/1/CloudTrail/r/2024/01/14/a.json.gz", Size: 1, LastModified: day},
+		{Key: "AWSLogs/1/CloudTrail/r/2024/01/15/b.json.gz", Size: 1, LastModified: day},
+		{Key: "AWSLogs/1/CloudTrail/r/nodate/c.json.gz", Size: 1, LastModified: day.Add(-48 * time.Hour)},
+	}}
+	st, err := Step{Lister: f, Store: f, StagingBucket: "s"}.Handle(context.Background(), State{Request: Request{Bucket: "b", Since: "2024-01-15", KeyDates: true}, Execution: "e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []Item
+	json.Unmarshal(f.puts["s/"+st.Manifest.Key], &items)
+	if st.Totals.OutOfWindow != 2 || len(items) != 1 || len(items[0].Objects) != 1 || items[0].Objects[0].Key != "AWSLogs/1/CloudTrail/r/2024/01/15/b.json.gz" {
+		t.Errorf("key-date window: %+v %+v", st.Totals, items)
+	}
+}
