@@ -187,6 +187,35 @@ func TestBootstrapBinaries(t *testing.T) {
 		t.Fatalf("backfill wrote no manifest: %v", s.ListKeys(stagingBucket, ""))
 	}
 
+	// The index metrics exporter reads a cluster and writes its object to
+	// the log bucket in moto.
+	metrics := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/":
+			io.WriteString(w, `{"cluster_name":"123456789012:siem","cluster_uuid":"u1"}`)
+		case "/_cat/indices/_hot":
+			io.WriteString(w, `[{"health":"green","status":"open","index":"log-aws-vpcflowlogs-2024-01","pri":"1","rep":"0"}]`)
+		case "/_stats/docs,indexing,merge,refresh,segments,store,fielddata,search":
+			io.WriteString(w, `{"indices":{"log-aws-vpcflowlogs-2024-01":{"primaries":{"docs":{"count":3}},"total":{"docs":{"count":3}}}}}`)
+		case "/_cat/shards":
+			io.WriteString(w, `[]`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"status":404}`)
+		}
+	})}
+	ml, _ := net.Listen("tcp", "127.0.0.1:0")
+	go metrics.Serve(ml)
+	defer metrics.Close()
+	res = run("indexmetrics", []string{"OPENSEARCH_ENDPOINT=http://" + ml.Addr().String(), "OPENSEARCH_AUTH=none", "LOG_BUCKET=" + logBucket, "ACCOUNT_ID=" + Account}, "{}")
+	if !strings.HasPrefix(res, "response: ") || !strings.Contains(res, `"indices":1`) {
+		t.Fatalf("indexmetrics: %s", res)
+	}
+	if keys := s.ListKeys(logBucket, "AWSLogs/"+Account+"/OpenSearch/metrics/us-east-1/"); len(keys) != 1 {
+		t.Fatalf("indexmetrics wrote %v", keys)
+	}
+
 	// The notifications function starts an ingest execution on moto for an
 	// object an SQS queue announces.
 	sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
