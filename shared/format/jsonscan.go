@@ -70,8 +70,12 @@ type envelopeSpan struct {
 	val  span
 }
 
-// window is the framer's initial buffer size; it grows for bigger records.
-const window = 256 << 10
+// window is the framer's buffer size once grown (it starts at
+// firstWindow); it grows past it for bigger records.
+const (
+	window      = 256 << 10
+	firstWindow = 4 << 10
+)
 
 func newJSONFramer(r io.Reader, field string) *jsonFramer {
 	f := &jsonFramer{r: r, window: window}
@@ -112,8 +116,15 @@ func (f *jsonFramer) fill() (shift int, ok bool) {
 		f.mark -= shift
 		f.keep = 0
 	}
-	if len(f.buf) == cap(f.buf) {
-		nb := make([]byte, len(f.buf), max(2*cap(f.buf), f.window))
+	// The window starts small and doubles up to its size, so a small
+	// object (most deliveries) costs a few KiB, not the whole window; it
+	// grows past the window only for a record bigger than it.
+	if len(f.buf) == cap(f.buf) || cap(f.buf) < f.window {
+		size := max(2*cap(f.buf), min(f.window, firstWindow))
+		if len(f.buf) < cap(f.buf) {
+			size = min(size, f.window)
+		}
+		nb := make([]byte, len(f.buf), size)
 		copy(nb, f.buf)
 		f.buf = nb
 	}
