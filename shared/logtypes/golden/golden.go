@@ -190,25 +190,77 @@ func Fuzz(f *testing.F, typeName, key, seedGlob string) {
 	files, _ := filepath.Glob(seedGlob)
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil && !strings.HasSuffix(p, ".golden.json") {
-			f.Add(b)
+			AddSeeds(f, b)
 		}
 	}
 	def := logtype.Builtin().Get(typeName)
+	// Set up once, not per input: the normalizer depends only on the log
+	// type and the key, and the checks need only counts and each
+	// document's id and index, not the documents decoded again (each
+	// exec costs a fraction of Process, and the fuzzer minimizes every
+	// new input with thousands of them).
+	norm := normalize.New(def, normalize.Source{Bucket: "siem-logs-123456789012", Key: key}, Ingested).Routing(logtype.Builtin())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		res, err := Process(def, key, bytes.NewReader(b))
+		b = b[:min(len(b), MaxFuzzInput)]
+		fr, err := format.OpenObject(def, bytes.NewReader(b))
 		if err != nil {
 			return // unreadable input (e.g. a broken gzip header) is an object-level error
 		}
-		if len(res.Documents)+len(res.DeadLetters)+len(res.Skipped) != res.RecordsIn {
-			t.Fatalf("accounting: %d in, %d docs, %d dead, %d skipped", res.RecordsIn, len(res.Documents), len(res.DeadLetters), len(res.Skipped))
+		c := &counter{t: t}
+		in, err := normalize.Records(def, fr, norm, c)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, d := range res.Documents {
-			if d.ID == "" || d.Index == "" {
-				t.Fatalf("document without id or index: %+v", d)
-			}
+		if c.docs+c.dead+c.skipped != in {
+			t.Fatalf("accounting: %d in, %d docs, %d dead, %d skipped", in, c.docs, c.dead, c.skipped)
 		}
 	})
 }
+
+// MaxFuzzSeed and MaxFuzzInput bound what the fuzz targets run. The
+// fuzzer minimizes every input that finds new code, trying about n²/2
+// cuts of an n-byte input (up to -fuzzminimizetime, 60 s by default):
+// with whole sample files as seeds (KBs) it spent each minute minimizing
+// one input, a few execs a minute. Seeds are kept small (a sample file's
+// lines when the file is bigger) and only an input's first MaxFuzzInput
+// bytes are run. The cut has no branch (min), so it is no new code that
+// would make every long input interesting: bytes past it change nothing,
+// and the minimizer drops them first, one tail cut each.
+const (
+	MaxFuzzSeed  = 256
+	MaxFuzzInput = 512
+)
+
+// AddSeeds adds a sample file as fuzz seeds: whole when small, else each
+// of its lines (a record of a line format) that is small.
+func AddSeeds(f *testing.F, b []byte) {
+	if len(b) <= MaxFuzzSeed {
+		f.Add(b)
+		return
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if line = bytes.TrimSpace(line); len(line) > 0 && len(line) <= MaxFuzzSeed {
+			f.Add(append([]byte(nil), line...))
+		}
+	}
+}
+
+// counter is the fuzz targets' normalize.Sink: it counts and checks that
+// every document has an id, an index and a JSON object source.
+type counter struct {
+	t                   *testing.T
+	docs, dead, skipped int
+}
+
+func (c *counter) Document(rec format.Record, o normalize.Output, source []byte) error {
+	if o.ID == "" || o.Index == "" || len(source) < 2 || source[0] != '{' {
+		c.t.Fatalf("record %d: document without id or index: %q %q %.80s", rec.Num, o.ID, o.Index, source)
+	}
+	c.docs++
+	return nil
+}
+func (c *counter) DeadLetter(int, []byte, string) error { c.dead++; return nil }
+func (c *counter) Skip(int, string) error               { c.skipped++; return nil }
 
 // CheckType runs a log type's golden files (testdata/, read as its
 // sample_key) and checks that its sample_key is detected as that type.
