@@ -35,6 +35,10 @@ type Record struct {
 	// Fields, when set, are the record's raw fields already decoded (a
 	// Parquet row); Decode returns them as they are.
 	Fields map[string]any
+	// Error, when set, says why this record is dead-lettered as it is
+	// (over MaxRecordBytes: Raw is its first bytes only). The records
+	// after it are read.
+	Error string
 }
 
 // Framer yields records until io.EOF. Any other error is a *FrameError: the
@@ -58,7 +62,9 @@ func (e *FrameError) Error() string {
 func (e *FrameError) Unwrap() error { return e.Err }
 
 // Decompress returns a reader of the object's content, gunzipping when the
-// content starts with the gzip magic. Plain text passes through.
+// content starts with the gzip magic. Plain text passes through. Gzip
+// content is read within the limits in force (CurrentLimits): past
+// MaxObjectBytes or MaxRatio, reads fail with a *LimitError.
 func Decompress(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, err := br.Peek(2)
@@ -66,14 +72,24 @@ func Decompress(r io.Reader) (io.Reader, error) {
 		return nil, err
 	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("gzip header: %w", err)
-		}
-		zr.Multistream(true)
-		return zr, nil
+		return Gunzip(br)
 	}
 	return br, nil
+}
+
+// Gunzip reads gzip content (every member) within the limits in force.
+func Gunzip(r io.Reader) (io.Reader, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	in := &countingReader{r: br}
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		return nil, fmt.Errorf("gzip header: %w", err)
+	}
+	zr.Multistream(true)
+	return &limitedReader{r: zr, in: in, l: CurrentLimits()}, nil
 }
 
 // NewFramer returns the framer for the definition's format over plain
@@ -93,11 +109,11 @@ func formatFramer(def *logtype.Definition, r io.Reader) Framer {
 	case "json":
 		return newJSONFramer(r, def.RecordsField)
 	case "csv":
-		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), csv: true, marker: def.HeaderMarker}
+		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), csv: true, marker: def.HeaderMarker, max: CurrentLimits().MaxRecordBytes}
 	case "multiline":
-		return &multilineFramer{r: bufio.NewReaderSize(r, 256<<10), first: def.FirstLineRegexp()}
+		return &multilineFramer{r: bufio.NewReaderSize(r, 256<<10), first: def.FirstLineRegexp(), max: CurrentLimits().MaxRecordBytes}
 	default:
-		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), skip: def.HeaderLines}
+		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), skip: def.HeaderLines, max: CurrentLimits().MaxRecordBytes}
 	}
 }
 
@@ -109,6 +125,8 @@ type lineFramer struct {
 	csv    bool
 	marker string // first field that marks a csv header line
 	header string
+	max    int64 // MaxRecordBytes (0: the default)
+	offset int64 // bytes read, for FrameError
 	// arena holds the lines handed out: records are copied into it
 	// back to back instead of one allocation per line. It is only
 	// appended to (a full arena is replaced), so a record's Raw stays
@@ -120,15 +138,28 @@ type lineFramer struct {
 const lineArena = 64 << 10
 
 func (f *lineFramer) Next() (Record, error) {
+	if f.max <= 0 {
+		f.max = DefaultLimits.MaxRecordBytes
+	}
 	for {
-		b, err := f.readLine()
+		b, total, err := readLine(f.r, f.max)
+		if err != nil && IsLimit(err) {
+			// A line cut by a decompression limit is part of the rest
+			// that is not read: one dead letter says so, not two.
+			return Record{}, &FrameError{Num: f.line + 1, Offset: f.offset, Err: err}
+		}
 		if len(b) == 0 && err != nil {
 			if err == io.EOF {
 				return Record{}, io.EOF
 			}
-			return Record{}, &FrameError{Num: f.line + 1, Err: err}
+			return Record{}, &FrameError{Num: f.line + 1, Offset: f.offset, Err: err}
 		}
+		f.offset += total
 		f.line++
+		if total > f.max {
+			raw := bytes.TrimSpace(b)
+			return Record{Num: f.line, Raw: f.keep(raw), Header: f.header, Error: tooLongReason(total, f.max, len(raw))}, nil
+		}
 		b = bytes.TrimSpace(b)
 		if len(b) == 0 {
 			continue
@@ -147,22 +178,6 @@ func (f *lineFramer) Next() (Record, error) {
 		}
 		return Record{Num: f.line, Raw: f.keep(b), Header: f.header}, nil
 	}
-}
-
-// readLine returns the next line with its newline, as bufio's ReadBytes,
-// but the bytes are the reader's buffer (valid until the next read) unless
-// the line is longer than the buffer.
-func (f *lineFramer) readLine() ([]byte, error) {
-	b, err := f.r.ReadSlice('\n')
-	if err != bufio.ErrBufferFull {
-		return b, err
-	}
-	long := append([]byte(nil), b...)
-	for err == bufio.ErrBufferFull {
-		b, err = f.r.ReadSlice('\n')
-		long = append(long, b...)
-	}
-	return long, err
 }
 
 // keep copies a line into the arena and returns the copy, its capacity cut

@@ -37,6 +37,7 @@ type jsonFramer struct {
 	n       int
 	compact []byte // scratch for records written over several lines
 	window  int    // initial window size (tests make it tiny)
+	max     int64  // MaxRecordBytes: the window never grows past it
 
 	// The top-level object being scanned member by member (state inObject
 	// and inList).
@@ -78,7 +79,7 @@ const (
 )
 
 func newJSONFramer(r io.Reader, field string) *jsonFramer {
-	f := &jsonFramer{r: r, window: window}
+	f := &jsonFramer{r: r, window: window, max: CurrentLimits().MaxRecordBytes}
 	// "findings|Findings": any of the names holds the records.
 	for _, name := range strings.Split(field, "|") {
 		if name != "" {
@@ -119,6 +120,12 @@ func (f *jsonFramer) fill() (shift int, ok bool) {
 	// The window starts small and doubles up to its size, so a small
 	// object (most deliveries) costs a few KiB, not the whole window; it
 	// grows past the window only for a record bigger than it.
+	if len(f.buf) == cap(f.buf) && int64(len(f.buf)) >= f.max {
+		// One value (or the object kept whole) fills the window up
+		// to the record limit: it is not read further.
+		f.eof, f.rerr = true, &RecordTooLong{Max: f.max}
+		return shift, false
+	}
 	if len(f.buf) == cap(f.buf) || cap(f.buf) < f.window {
 		size := max(2*cap(f.buf), min(f.window, firstWindow))
 		if len(f.buf) < cap(f.buf) {

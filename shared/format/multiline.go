@@ -18,26 +18,43 @@ type multilineFramer struct {
 	line   int
 	cur    []byte
 	curNum int
+	curLen int64 // the record's length, counted on past max
 	eof    bool
+	max    int64 // MaxRecordBytes (0: the default)
 }
 
 func (f *multilineFramer) Next() (Record, error) {
+	if f.max <= 0 {
+		f.max = DefaultLimits.MaxRecordBytes
+	}
 	for !f.eof {
-		b, err := f.r.ReadBytes('\n')
+		b, total, err := readLine(f.r, f.max)
 		if len(b) > 0 {
 			f.line++
 			line := bytes.TrimRight(b, "\r\n")
+			if total > f.max {
+				// A line over the limit is cut: it cannot match
+				// multiline_firstline as a whole, so it goes on the
+				// record being read (or starts one), counted in full.
+				line = b
+			}
 			switch {
 			case f.cur == nil:
 				if len(bytes.TrimSpace(line)) > 0 {
-					f.cur, f.curNum = append([]byte(nil), line...), f.line
+					f.cur, f.curNum, f.curLen = append([]byte(nil), line...), f.line, total
 				}
-			case f.first.Match(line):
-				rec := Record{Num: f.curNum, Raw: bytes.TrimRight(f.cur, " \t\r\n")}
-				f.cur, f.curNum = append([]byte(nil), line...), f.line
+			case total <= f.max && f.first.Match(line):
+				rec := f.record()
+				f.cur, f.curNum, f.curLen = append([]byte(nil), line...), f.line, total
 				return rec, nil
 			default:
-				f.cur = append(append(f.cur, '\n'), line...)
+				f.curLen += total
+				if int64(len(f.cur)) < f.max {
+					f.cur = append(append(f.cur, '\n'), line...)
+				}
+				if int64(len(f.cur)) > f.max && len(f.cur) > TruncatedRawBytes {
+					f.cur = append([]byte(nil), f.cur[:TruncatedRawBytes]...)
+				}
 			}
 		}
 		if err == io.EOF {
@@ -49,7 +66,17 @@ func (f *multilineFramer) Next() (Record, error) {
 	if f.cur == nil {
 		return Record{}, io.EOF
 	}
-	rec := Record{Num: f.curNum, Raw: bytes.TrimRight(f.cur, " \t\r\n")}
+	rec := f.record()
 	f.cur = nil
 	return rec, nil
+}
+
+// record is the record being read, dead-lettered with its start when
+// it is over the limit.
+func (f *multilineFramer) record() Record {
+	rec := Record{Num: f.curNum, Raw: bytes.TrimRight(f.cur, " \t\r\n")}
+	if f.curLen > f.max {
+		rec.Error = tooLongReason(f.curLen, f.max, len(rec.Raw))
+	}
+	return rec
 }

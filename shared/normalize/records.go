@@ -1,7 +1,10 @@
 package normalize
 
 import (
+	"compress/flate"
+	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/siemloader/siem/shared/doc"
@@ -54,12 +57,20 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 		var fe *format.FrameError
 		if errors.As(err, &fe) {
 			in++
-			return in, sink.DeadLetter(fe.Num, nil, "unreadable from here to the end of the object: "+fe.Err.Error())
+			return in, sink.DeadLetter(fe.Num, nil, FrameReason(fe))
 		}
 		if err != nil {
 			return in, err
 		}
 		in++
+		if rec.Error != "" {
+			// Framed but not to decode (over the record limit): its
+			// start is the raw, the reason says why.
+			if err := sink.DeadLetter(rec.Num, rec.Raw, rec.Error); err != nil {
+				return in, err
+			}
+			continue
+		}
 		if rec.Skip != "" {
 			if err := sink.Skip(rec.Num, rec.Skip); err != nil {
 				return in, err
@@ -108,4 +119,21 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			return in, err
 		}
 	}
+}
+
+// FrameReason is the dead-letter reason of the rest of an object that
+// could not be framed. A limit reached says which, and a damaged stream
+// (a gzip cut short or corrupt) says where reading stopped, in bytes of
+// the decompressed content and records: what came before it loaded.
+func FrameReason(fe *format.FrameError) string {
+	const unreadable = "unreadable from here to the end of the object: "
+	var corrupt flate.CorruptInputError
+	switch {
+	case format.IsLimit(fe.Err):
+		return fmt.Sprintf("%v; reading stopped at byte %d of the content, record %d (the records before it loaded)", fe.Err, fe.Offset, fe.Num)
+	case errors.Is(fe.Err, io.ErrUnexpectedEOF), errors.Is(fe.Err, gzip.ErrChecksum), errors.As(fe.Err, &corrupt):
+		return fmt.Sprintf("%s%v: the object is truncated or damaged; reading stopped at byte %d of the decompressed content, record %d (the records before it loaded)",
+			unreadable, fe.Err, fe.Offset, fe.Num)
+	}
+	return unreadable + fe.Err.Error()
 }

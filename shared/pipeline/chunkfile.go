@@ -21,6 +21,8 @@ import (
 //	#E\t<record number>\t<reason>   framing stopped here (rest unreadable)
 //	#S\t<record number>\t<reason>   a record counted as skipped
 //	#Q\t<record number>\t<JSON string> a record spanning lines (multiline)
+//	#D\t<record number>\t<reason>\t<JSON string> a record to dead-letter as
+//	                                it is (over the record limit: its start)
 //
 // Raw records are written as they are, except multiline records, which
 // are written as JSON strings (#Q) so every record stays one line.
@@ -35,7 +37,8 @@ type chunkWriter struct {
 // chunkVersion is the staged chunk format this loader writes and reads.
 // A reader meeting another version refuses the chunk by name, so a deploy
 // that changes the format never misreads chunks staged before it.
-const chunkVersion = "1"
+// Version 2 added #D; version 1 files (no #D) read the same.
+const chunkVersion = "2"
 
 func newChunkWriter() *chunkWriter {
 	w := &chunkWriter{}
@@ -45,6 +48,12 @@ func newChunkWriter() *chunkWriter {
 }
 
 func (w *chunkWriter) add(r format.Record) {
+	if r.Error != "" {
+		q, _ := json.Marshal(string(r.Raw))
+		fmt.Fprintf(w.zw, "#D\t%d\t%s\t%s\n", r.Num, oneLine(r.Error), q)
+		w.n++
+		return
+	}
 	if r.Skip != "" {
 		fmt.Fprintf(w.zw, "#S\t%d\t%s\n", r.Num, oneLine(r.Skip))
 		w.n++
@@ -84,7 +93,9 @@ type chunkReader struct {
 }
 
 func newChunkReader(r io.Reader) (*chunkReader, error) {
-	zr, err := gzip.NewReader(r)
+	// A staged chunk is read within the same limits as an object (it was
+	// written by split, but the staging bucket is storage like any other).
+	zr, err := format.Gunzip(r)
 	if err != nil {
 		return nil, fmt.Errorf("chunk file: %w", err)
 	}
@@ -104,7 +115,7 @@ func (c *chunkReader) Next() (format.Record, error) {
 		}
 		switch string(tag) {
 		case "#V":
-			if string(rest) != chunkVersion {
+			if string(rest) != chunkVersion && string(rest) != "1" {
 				return format.Record{}, fmt.Errorf("chunk file: format version %q, this loader reads version %s (staged by another release: split the object again)", truncate(rest, 20), chunkVersion)
 			}
 			continue
@@ -123,6 +134,15 @@ func (c *chunkReader) Next() (format.Record, error) {
 				return format.Record{}, fmt.Errorf("chunk file: bad multiline record %d: %v", n, err)
 			}
 			return format.Record{Num: n, Raw: []byte(raw), Header: c.header}, nil
+		case "#D":
+			num, rest, _ := bytes.Cut(rest, []byte{'\t'})
+			reason, q, _ := bytes.Cut(rest, []byte{'\t'})
+			n, _ := strconv.Atoi(string(num))
+			var raw string
+			if err := json.Unmarshal(q, &raw); err != nil {
+				return format.Record{}, fmt.Errorf("chunk file: bad record %d to dead-letter: %v", n, err)
+			}
+			return format.Record{Num: n, Raw: []byte(raw), Header: c.header, Error: string(reason)}, nil
 		case "#S":
 			num, reason, _ := bytes.Cut(rest, []byte{'\t'})
 			n, _ := strconv.Atoi(string(num))

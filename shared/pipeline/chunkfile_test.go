@@ -52,14 +52,16 @@ func TestChunkFileRoundTrip(t *testing.T) {
 }
 
 // A chunk staged by a release with another format is refused by name; one
-// from before the version line reads as version 1.
+// from before the version line reads as version 1, and version 1 files
+// read as they did (version 2 only added #D).
 func TestChunkFileVersion(t *testing.T) {
 	for _, tc := range []struct {
 		content, err string
 	}{
-		{"#V\t2\n1\tline\n", `format version "2"`},
+		{"#V\t3\n1\tline\n", `format version "3"`},
 		{"1\tline\n", ""},
 		{"#V\t1\n1\tline\n", ""},
+		{"#V\t2\n1\tline\n", ""},
 	} {
 		var b bytes.Buffer
 		zw := gzip.NewWriter(&b)
