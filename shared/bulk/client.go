@@ -391,6 +391,9 @@ func (c *Client) send(ctx context.Context, entries []entry, res *tally) ([]retry
 		case st >= 200 && st <= 299:
 			res.indexed(entries[i])
 		case st == http.StatusTooManyRequests || st >= 500:
+			if st == http.StatusTooManyRequests {
+				res.ItemsThrottled++
+			}
 			typ, reason := it.Error.describe()
 			retry = append(retry, retryItem{entry: entries[i], status: st, errType: typ, reason: reason})
 		default:
@@ -436,6 +439,9 @@ func (c *Client) post(ctx context.Context, entries []entry, res *tally) (int, []
 			}
 			last = &RetryableError{Reason: fmt.Sprintf("bulk request failed (attempt %d of %d)", attempt+1, c.attempts), Err: err}
 			continue
+		}
+		if status == http.StatusTooManyRequests {
+			res.Throttled++
 		}
 		switch status {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

@@ -820,3 +820,50 @@ func TestIndexErrorSaysWhatWasNotSent(t *testing.T) {
 		seen[d.ID] = true
 	}
 }
+
+// The 429s are counted in the Result, whole-request and per-item apart,
+// whatever comes of the documents: retried to success here (a 503 is no
+// throttling and is not counted), retries spent below.
+func TestThrottledCounts(t *testing.T) {
+	f := newFake(t, func(n int, r *bulkRequest) reply {
+		switch n {
+		case 0, 1:
+			return reply{Status: 429, Body: rejected429}
+		case 2:
+			return reply{Status: 503, Body: `{"error":"unavailable"}`}
+		}
+		var items []item
+		for _, d := range r.Docs {
+			if n < 5 && (d.ID == "id-001" || d.ID == "id-002") {
+				items = append(items, item{Status: 429, Type: "es_rejected_execution_exception", Reason: "rejected execution"})
+			} else {
+				items = append(items, created())
+			}
+		}
+		return reply{Items: items}
+	})
+	c, _ := newTestClient(t, f, Config{Attempts: 4, ItemRetries: 3})
+	res, err := c.Index(context.Background(), testDocs(4, "logs-test", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Requests 0-2 whole 429, 429, 503; 3 and 4 answer two items 429
+	// each; 5 indexes them.
+	if res.Indexed != 4 || res.Throttled != 2 || res.ItemsThrottled != 4 || res.Requests != 6 {
+		t.Errorf("result: indexed %d, throttled %d, items throttled %d, requests %d", res.Indexed, res.Throttled, res.ItemsThrottled, res.Requests)
+	}
+
+	forever := newFake(t, func(n int, r *bulkRequest) reply {
+		items := make([]item, len(r.Docs))
+		for i := range items {
+			items[i] = item{Status: 429, Type: "es_rejected_execution_exception"}
+		}
+		return reply{Items: items}
+	})
+	c, _ = newTestClient(t, forever, Config{ItemRetries: 2})
+	res, err = c.Index(context.Background(), testDocs(3, "logs-test", 0))
+	var re *RetryableError
+	if !errors.As(err, &re) || res.ItemsThrottled != 9 || res.Throttled != 0 || len(res.NotSent) != 3 {
+		t.Errorf("retries spent: err %v, items throttled %d (want 3 documents x 3 sends), throttled %d, not sent %d", err, res.ItemsThrottled, res.Throttled, len(res.NotSent))
+	}
+}

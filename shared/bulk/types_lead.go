@@ -38,6 +38,11 @@ type Result struct {
 	Failed   []Failure
 	Requests int
 	Took     time.Duration
+	// Throttled counts the HTTP 429 answers to whole bulk requests and
+	// ItemsThrottled the documents a bulk response answered 429, each
+	// time (the client retried them; they may have been indexed after).
+	Throttled      int
+	ItemsThrottled int
 	// NotSent, with an error, lists the documents neither indexed nor
 	// refused for good: the ones to send again (Client fills it; then
 	// Indexed + len(Failed) + len(NotSent) is the number of documents).

@@ -213,6 +213,7 @@ func (s *Steps) loadChunk(ctx context.Context, c Chunk) (StepOutput, error) {
 	}
 	if out.Stats != nil {
 		out.Stats.BulkRequests, out.Stats.BulkMillis, out.Stats.BulkRetryable = w.calls, w.took.Milliseconds(), w.retryable
+		out.Stats.BulkThrottled, out.Stats.BulkItemsThrottled = w.throttled, w.itemsThrottled
 	}
 	return out, err
 }
@@ -226,6 +227,8 @@ type verdictIndexer struct {
 	calls     int
 	retryable int
 	took      time.Duration
+	// throttled and itemsThrottled add up the indexer's 429 counts.
+	throttled, itemsThrottled int
 }
 
 func (v *verdictIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
@@ -235,6 +238,8 @@ func (v *verdictIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Resul
 	defer v.mu.Unlock()
 	v.calls++
 	v.took += time.Since(start)
+	v.throttled += res.Throttled
+	v.itemsThrottled += res.ItemsThrottled
 	if err != nil && retryable(err) {
 		v.retryable++
 	}

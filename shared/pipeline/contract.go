@@ -106,6 +106,10 @@ type LoadStats struct {
 	BulkRequests  int   `json:"bulk_requests,omitempty"`
 	BulkMillis    int64 `json:"bulk_ms,omitempty"`
 	BulkRetryable int   `json:"bulk_retryable,omitempty"`
+	// BulkThrottled: HTTP 429 answers to bulk requests; BulkItemsThrottled:
+	// documents answered 429 inside bulk responses (each retried).
+	BulkThrottled      int `json:"bulk_throttled,omitempty"`
+	BulkItemsThrottled int `json:"bulk_items_throttled,omitempty"`
 }
 
 func (l *LoadStats) add(o *LoadStats) {
@@ -118,6 +122,8 @@ func (l *LoadStats) add(o *LoadStats) {
 	l.BulkRequests += o.BulkRequests
 	l.BulkMillis += o.BulkMillis
 	l.BulkRetryable += o.BulkRetryable
+	l.BulkThrottled += o.BulkThrottled
+	l.BulkItemsThrottled += o.BulkItemsThrottled
 }
 
 // newer compares @timestamp values to the second (their fractions are

@@ -24,6 +24,11 @@ const (
 	MetricBulkRequests   = "BulkRequests"
 	MetricBulkTime       = "BulkTime"
 	MetricBulkRetryable  = "BulkRetryableErrors"
+	// MetricBulkThrottled counts HTTP 429 answers to bulk requests and
+	// MetricBulkItemsThrottled documents answered 429 in bulk responses,
+	// retried or not: the cluster pushing back before it fails anything.
+	MetricBulkThrottled      = "BulkThrottled"
+	MetricBulkItemsThrottled = "BulkItemsThrottled"
 )
 
 // typeFigures are one log type's figures in one invocation.
@@ -122,7 +127,9 @@ func MetricLines(function string, out []byte, now time.Time) []emf.Line {
 			ms = append(ms,
 				emf.Metric{Name: MetricBulkRequests, Value: float64(s.BulkRequests), Unit: emf.Count},
 				emf.Metric{Name: MetricBulkTime, Value: float64(s.BulkMillis), Unit: emf.Milliseconds},
-				emf.Metric{Name: MetricBulkRetryable, Value: float64(s.BulkRetryable), Unit: emf.Count})
+				emf.Metric{Name: MetricBulkRetryable, Value: float64(s.BulkRetryable), Unit: emf.Count},
+				emf.Metric{Name: MetricBulkThrottled, Value: float64(s.BulkThrottled), Unit: emf.Count},
+				emf.Metric{Name: MetricBulkItemsThrottled, Value: float64(s.BulkItemsThrottled), Unit: emf.Count})
 		}
 		if ts, err := time.Parse(time.RFC3339Nano, f.stats.NewestRecord); err == nil {
 			lag := now.Sub(ts).Seconds()

@@ -101,3 +101,43 @@ func TestBatchMetrics(t *testing.T) {
 		t.Errorf("summarize published %v", ls)
 	}
 }
+
+// The bulk client's 429 counts reach the EMF line of the chunk that met
+// them, as BulkThrottled and BulkItemsThrottled, per log type and rolled up.
+func TestThrottledMetrics(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	out := []byte(`{"chunk":{"source":{"bucket":"b","key":"k"},"log_type":"cloudtrail","data":{"bucket":"b","key":"k"},"seq":0},` +
+		`"counts":{"records_in":10,"indexed":10},"stats":{"bulk_requests":4,"bulk_ms":12,"bulk_throttled":3,"bulk_items_throttled":5}}`)
+	lines := pipeline.MetricLines("load", out, now)
+	if len(lines) != 1 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	var buf bytes.Buffer
+	if err := (&emf.Writer{Out: &buf}).Write(lines[0]); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	var l struct {
+		BulkThrottled, BulkItemsThrottled, BulkRequests *float64
+		AWS                                             struct {
+			CloudWatchMetrics []struct {
+				Metrics []struct{ Name, Unit string }
+			}
+		} `json:"_aws"`
+	}
+	if err := json.Unmarshal(b, &l); err != nil {
+		t.Fatal(err)
+	}
+	if l.BulkThrottled == nil || *l.BulkThrottled != 3 || l.BulkItemsThrottled == nil || *l.BulkItemsThrottled != 5 || *l.BulkRequests != 4 {
+		t.Fatalf("line %s", b)
+	}
+	declared := map[string]string{}
+	for _, d := range l.AWS.CloudWatchMetrics {
+		for _, m := range d.Metrics {
+			declared[m.Name] = m.Unit
+		}
+	}
+	if declared[pipeline.MetricBulkThrottled] != "Count" || declared[pipeline.MetricBulkItemsThrottled] != "Count" {
+		t.Errorf("declared metrics %v", declared)
+	}
+}

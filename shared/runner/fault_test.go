@@ -34,6 +34,9 @@ type faultServer struct {
 	whole func(n int) int
 	// item answers one document: 201, 429, 400, 409...
 	item func(id string) int
+	// throttled and itemsThrottled count the 429s answered, whole and
+	// per item.
+	throttled, itemsThrottled int
 }
 
 func (f *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +47,9 @@ func (f *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := 0
 	if f.whole != nil {
 		st = f.whole(n)
+	}
+	if st == 429 {
+		f.throttled++
 	}
 	f.mu.Unlock()
 	switch {
@@ -83,6 +89,11 @@ func (f *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		errs = true
+		if code == 429 {
+			f.mu.Lock()
+			f.itemsThrottled++
+			f.mu.Unlock()
+		}
 		items = append(items, fmt.Sprintf(`{"index":{"_id":%q,"status":%d,"error":{"type":"injected_%d","reason":"injected"}}}`, id, code, code))
 	}
 	fmt.Fprintf(w, `{"took":1,"errors":%t,"items":[%s]}`, errs, strings.Join(items, ","))
@@ -220,8 +231,17 @@ func TestRunFaults(t *testing.T) {
 			if tc.item != nil && tc.name != "cluster down" && rejected == 0 {
 				t.Error("no 400/409 rejection was dead-lettered")
 			}
+			// Every 429 the server answered is in the summary (and in
+			// the metrics of the deployed loader, from the same Result).
+			if sum.BulkThrottled != fs.throttled || sum.BulkItemsThrottled != fs.itemsThrottled || sum.BulkRequests != fs.requests {
+				t.Errorf("summary: %d requests, %d throttled, %d items throttled; server: %d, %d, %d",
+					sum.BulkRequests, sum.BulkThrottled, sum.BulkItemsThrottled, fs.requests, fs.throttled, fs.itemsThrottled)
+			}
 			var table strings.Builder
 			sum.WriteTable(&table)
+			if want := fmt.Sprintf("%d bulk requests, %d answered 429, %d documents answered 429", fs.requests, fs.throttled, fs.itemsThrottled); !strings.Contains(table.String(), want) {
+				t.Errorf("summary table lacks %q:\n%s", want, table.String())
+			}
 			if !strings.Contains(table.String(), fmt.Sprintf("records in %d = indexed %d", sum.RecordsIn, sum.Indexed)) {
 				t.Errorf("summary table:\n%s", table.String())
 			}

@@ -100,6 +100,13 @@ type Summary struct {
 	// metric of the deployed loader.
 	NewestRecord     string  `json:"newest_record,omitempty"`
 	RecordLagSeconds float64 `json:"record_lag_seconds,omitempty"`
+	// BulkRequests are the _bulk requests sent (retries included);
+	// BulkThrottled the HTTP 429 answers to them and BulkItemsThrottled
+	// the documents answered 429 inside responses (each retried): the
+	// deployed loader's BulkThrottled and BulkItemsThrottled metrics.
+	BulkRequests       int `json:"bulk_requests,omitempty"`
+	BulkThrottled      int `json:"bulk_throttled,omitempty"`
+	BulkItemsThrottled int `json:"bulk_items_throttled,omitempty"`
 }
 
 // files is a Store serving local files as bucket "local" (key = the path
@@ -169,15 +176,20 @@ type countingIndexer struct {
 	mu      sync.Mutex
 	byIndex map[string]int
 	bytes   int64
+	// bulk figures, from the indexer's results (zero for the file sink)
+	requests, throttled, itemsThrottled int
 }
 
 func (c *countingIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
 	res, err := c.next.Index(ctx, docs)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requests += res.Requests
+	c.throttled += res.Throttled
+	c.itemsThrottled += res.ItemsThrottled
 	if err != nil && !res.Accounted(len(docs)) {
 		return res, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if len(res.Failed) == 0 && len(res.NotSent) == 0 {
 		for _, d := range docs {
 			c.byIndex[d.Index]++
@@ -385,6 +397,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	sort.Slice(sum.FailedObjects, func(i, j int) bool { return sum.FailedObjects[i].Path < sum.FailedObjects[j].Path })
 	sort.Slice(sum.SkippedObjects, func(i, j int) bool { return sum.SkippedObjects[i].Path < sum.SkippedObjects[j].Path })
 	sum.ByIndex, sum.BytesOut = counter.byIndex, counter.bytes
+	sum.BulkRequests, sum.BulkThrottled, sum.BulkItemsThrottled = counter.requests, counter.throttled, counter.itemsThrottled
 	n, err := exportDeadLetters(ctx, store.staging, stagingBucket, filepath.Join(o.OutDir, "dead-letter"))
 	if err != nil {
 		return nil, err
@@ -499,6 +512,9 @@ func (s *Summary) WriteTable(w io.Writer) {
 	if s.BytesIn > 0 && s.Seconds > 0 {
 		fmt.Fprintf(w, "%.0f records/s, %.1f MB/s read (as stored), %.1f MB of documents (%.2f bytes out per byte in)\n",
 			s.RecordsPerSecond, float64(s.BytesIn)/1e6/s.Seconds, float64(s.BytesOut)/1e6, float64(s.BytesOut)/float64(s.BytesIn))
+	}
+	if s.BulkRequests > 0 {
+		fmt.Fprintf(w, "%d bulk requests, %d answered 429, %d documents answered 429 (retried)\n", s.BulkRequests, s.BulkThrottled, s.BulkItemsThrottled)
 	}
 	if s.NewestRecord != "" {
 		fmt.Fprintf(w, "newest record %s (lag %s)\n", s.NewestRecord, (time.Duration(s.RecordLagSeconds) * time.Second).String())
