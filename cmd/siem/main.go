@@ -24,6 +24,7 @@ import (
 
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/exclude"
+	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/geoip"
 	"github.com/siemloader/siem/shared/heap"
 	"github.com/siemloader/siem/shared/ioc"
@@ -164,6 +165,10 @@ func loadWith(name string, args []string, bf *localBackfill) error {
 	config := fs.String("config", "", "custom log types YAML (see docs/custom-log-types.example.yaml); its exclusions section applies too")
 	excludeCSV := fs.String("exclude-patterns", "", "exclude_log_patterns.csv: log_type,field,pattern[,pattern_type,action,name,comment] rows")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	lim := format.CurrentLimits() // the defaults, or what SIEM_MAX_* set
+	maxRecord := fs.Int64("max-record-bytes", lim.MaxRecordBytes, "longest record read; a longer one is one dead letter with its first 4 KiB ("+format.EnvMaxRecordBytes+")")
+	maxObject := fs.Int64("max-object-bytes", lim.MaxObjectBytes, "most decompressed bytes read from one object; the rest is one dead letter ("+format.EnvMaxObjectBytes+")")
+	maxRatio := fs.Float64("max-ratio", lim.MaxRatio, "most decompressed bytes per compressed byte (past 16 MiB out); a gzip bomb ends there in one dead letter ("+format.EnvMaxRatio+")")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -190,6 +195,11 @@ func loadWith(name string, args []string, bf *localBackfill) error {
 			*typ = bf.logType
 		}
 	}
+	if *maxRecord <= 0 || *maxObject <= 0 || *maxRatio < 1 {
+		return fmt.Errorf("load: --max-record-bytes and --max-object-bytes must be > 0, --max-ratio >= 1")
+	}
+	lim.MaxRecordBytes, lim.MaxObjectBytes, lim.MaxRatio = *maxRecord, *maxObject, *maxRatio
+	format.SetLimits(lim)
 
 	reg, err := registry(*config)
 	if err != nil {

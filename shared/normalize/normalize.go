@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/ecs"
@@ -205,6 +206,12 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		problems = append(problems, p)
 		delete(d, "__problem")
 	}
+	invalidUTF8 := !utf8.Valid(raw)
+	if invalidUTF8 {
+		// The record loads, but its invalid bytes become U+FFFD in the
+		// document: analysts must know the text is not the original.
+		problems = append(problems, InvalidUTF8Message)
+	}
 	// The id hashes the record as framed; @message is the log line itself
 	// when the record came wrapped (FireLens, CloudWatch Logs).
 	idInput := raw
@@ -357,6 +364,9 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	if def.FieldPrefix != "" {
 		n.prefix(d, original)
 	}
+	if invalidUTF8 {
+		tag(d, TagInvalidUTF8) // after prefix: tags is ECS's, at the top
+	}
 	idx := n.index(d, ts)
 	if notes := pruneAndLimit(d); len(notes) > 0 {
 		msg := strings.Join(notes, "; ")
@@ -366,6 +376,27 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		doc.Set(d, "error.message", msg)
 	}
 	return Output{Index: idx, ID: id, Doc: d, Def: def}, nil
+}
+
+// TagInvalidUTF8 is added to the tags of a document whose record held
+// bytes that are not UTF-8, and InvalidUTF8Message to its error.message.
+const (
+	TagInvalidUTF8     = "invalid_utf8"
+	InvalidUTF8Message = "record holds invalid UTF-8: those bytes are U+FFFD in this document"
+)
+
+// tag appends t to the document's ECS tags (a list of keywords), making
+// a single string tag a list; a tags field of another shape is left as
+// it is (error.message still says what happened).
+func tag(d map[string]any, t string) {
+	switch v := d["tags"].(type) {
+	case nil:
+		d["tags"] = []any{t}
+	case []any:
+		d["tags"] = append(v, t)
+	case string:
+		d["tags"] = []any{v, t}
+	}
 }
 
 // prefix moves the raw fields under the definition's field_prefix, except
