@@ -37,6 +37,8 @@ type faultServer struct {
 	// throttled and itemsThrottled count the 429s answered, whole and
 	// per item.
 	throttled, itemsThrottled int
+	// flagged counts the accepted documents tagged invalid_utf8.
+	flagged int
 }
 
 func (f *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -84,6 +86,9 @@ func (f *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if code >= 200 && code < 300 {
 			f.mu.Lock()
 			f.accepted[id]++
+			if bytes.Contains(lines[i+1], []byte(`"invalid_utf8"`)) {
+				f.flagged++
+			}
 			f.mu.Unlock()
 			items = append(items, fmt.Sprintf(`{"index":{"_id":%q,"status":%d}}`, id, code))
 			continue
