@@ -206,6 +206,9 @@ func readLine(r *bufio.Reader, max int64) (line []byte, total int64, err error) 
 	b, err := r.ReadSlice('\n')
 	total = int64(len(b))
 	if err != bufio.ErrBufferFull {
+		if total > max && len(b) > TruncatedRawBytes {
+			b = b[:TruncatedRawBytes] // a limit under the buffer's size
+		}
 		return b, total, err
 	}
 	long := append([]byte(nil), b...)

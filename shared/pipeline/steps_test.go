@@ -14,6 +14,7 @@ import (
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/pipeline"
@@ -449,6 +450,56 @@ func TestIndexRedirectsFromReadOnlyIndices(t *testing.T) {
 	for _, d := range sink.Docs() {
 		if d.Index != index+"_03" {
 			t.Errorf("document in %s, want %s_03", d.Index, index)
+		}
+	}
+}
+
+// The state machine's path (split into staged chunks, then parse, enrich
+// and index per chunk) gives a line over the record limit the same one
+// dead letter as the inline path: split frames it once (#D in the chunk
+// file), parse dead-letters it with its first bytes, and the lines after
+// it load, in their chunks.
+func TestSplitLineOverLimit(t *testing.T) {
+	old := format.CurrentLimits()
+	format.SetLimits(format.Limits{MaxRecordBytes: 4096})
+	t.Cleanup(func() { format.SetLimits(old) })
+	lines := strings.SplitAfter(vpcLines(12), "\n")
+	// Line 6 of the file (record 5) is 20 KB long.
+	lines[5] = "2 123456789012 eni-0a " + strings.Repeat("9", 20000) + "\n"
+	content := strings.Join(lines, "")
+	for _, cfg := range []pipeline.StepsConfig{{}, {InlineMaxBytes: 1, ChunkRecords: 4}} {
+		f := newFixture(t, cfg)
+		ctx := context.Background()
+		f.store.Put(ctx, logBucket, vpcKey, gz(content))
+		sp, counts := f.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
+		identity(t, counts)
+		if counts.RecordsIn != 12 || counts.Indexed != 11 || counts.DeadLettered != 1 || counts.Reasons["record too long"] != 1 {
+			t.Errorf("chunks %d: counts %+v", sp.ChunkCount, counts)
+		}
+		if cfg.InlineMaxBytes == 1 && sp.ChunkCount != 3 {
+			t.Errorf("want 3 staged chunks, got %d", sp.ChunkCount)
+		}
+		keys, _ := f.store.List(ctx, staging, "dead-letter/parse/")
+		var found []pipeline.DeadLetter
+		for _, k := range keys {
+			rc, _ := f.store.Get(ctx, staging, k)
+			zr, _ := gzip.NewReader(rc)
+			dec := json.NewDecoder(zr)
+			for {
+				var d pipeline.DeadLetter
+				if dec.Decode(&d) != nil {
+					break
+				}
+				found = append(found, d)
+			}
+		}
+		if len(found) != 1 || found[0].Record != 6 || len(found[0].Raw) != format.TruncatedRawBytes || !strings.Contains(found[0].Reason, "record too long: 20023 bytes") {
+			for _, d := range found {
+				t.Errorf("chunks %d: dead letter record %d, %d raw bytes, %s", sp.ChunkCount, d.Record, len(d.Raw), d.Reason)
+			}
+			if len(found) != 1 {
+				t.Errorf("chunks %d: %d dead letters", sp.ChunkCount, len(found))
+			}
 		}
 	}
 }
