@@ -357,3 +357,34 @@ func TestRowGroupBiggerThanABatch(t *testing.T) {
 		}
 	}
 }
+
+// A page claiming more than the page limits (in bytes, or per compressed
+// byte) is refused before it is decompressed, with the limit named: the
+// read ends in an error the framer dead-letters, not in memory. The
+// limits are lowered so an ordinary file goes over them.
+func TestPageLimits(t *testing.T) {
+	b, err := parquettest.Write(fixtureSchema, fixtureRows(200), 200, parquettest.Gzip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readAll(b); err != nil {
+		t.Fatalf("under the default limits: %v", err)
+	}
+	for _, tc := range []struct {
+		name              string
+		bytes, ratio, flr int64
+	}{
+		{"bytes", 100, 1000, 16 << 20},
+		{"ratio", 256 << 20, 1, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			oldB, oldR, oldF := parquet.MaxPageBytes, parquet.MaxPageRatio, parquet.PageRatioFloorBytes
+			parquet.MaxPageBytes, parquet.MaxPageRatio, parquet.PageRatioFloorBytes = tc.bytes, tc.ratio, tc.flr
+			defer func() { parquet.MaxPageBytes, parquet.MaxPageRatio, parquet.PageRatioFloorBytes = oldB, oldR, oldF }()
+			n, err := readAll(b)
+			if err == nil || !strings.Contains(err.Error(), "decompression limit: page at chunk byte") {
+				t.Fatalf("%d rows, error %v", n, err)
+			}
+		})
+	}
+}

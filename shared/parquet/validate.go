@@ -18,6 +18,18 @@ import (
 // decoding it would allocate without bound.
 const maxPageValues = 1 << 24
 
+// MaxPageBytes, MaxPageRatio and PageRatioFloorBytes bound the page sizes
+// a file may claim (uncompressed, and per compressed byte once over the
+// floor) before any page is decompressed: writers cut pages at about
+// 1 MiB, so a page claiming more is a bomb or corrupt. Pages are
+// decompressed by the library, which trusts the codec's stream; these
+// limits refuse what a file says in advance.
+var (
+	MaxPageBytes        int64 = 256 << 20
+	MaxPageRatio        int64 = 1000
+	PageRatioFloorBytes int64 = 16 << 20
+)
+
 // checkChunk walks a column chunk's pages before the library decodes them
 // and refuses what would make it allocate or loop without bound: page
 // sizes beyond the chunk, value counts beyond the chunk or the row group,
@@ -43,6 +55,10 @@ func checkChunk(data []byte, md *pq.ColumnMetaData, rows int64, maxRL, maxDL int
 		cs := int(h.CompressedPageSize)
 		if cs < 0 || cs > buf.Len() || h.UncompressedPageSize < 0 {
 			return fmt.Errorf("page at chunk byte %d claims %d bytes; %d are left", at, cs, buf.Len())
+		}
+		if us := int64(h.UncompressedPageSize); us > MaxPageBytes || us > PageRatioFloorBytes && us > MaxPageRatio*int64(max(cs, 1)) {
+			return fmt.Errorf("decompression limit: page at chunk byte %d claims %d bytes from %d compressed, over the page limits (%d bytes, %d:1 past %d): not decompressed",
+				at, us, cs, MaxPageBytes, MaxPageRatio, PageRatioFloorBytes)
 		}
 		page := buf.Next(cs)
 		switch h.Type {
