@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/notify"
 )
 
 // Lister reads one page of a bucket's listing (blob.S3 is one).
@@ -241,26 +242,16 @@ type Step struct {
 	Store  Putter
 	// StagingBucket receives the manifests under backfill/<execution>/.
 	StagingBucket string
-	// Batching as the dispatcher's: MaxObjects per batch (100), MaxBytes
-	// per batch (64 MiB), ObjectMaxBytes above which an object gets its
-	// own ingest execution (1 MiB).
-	MaxObjects     int
-	MaxBytes       int64
-	ObjectMaxBytes int64
+	// Batching as the dispatcher's (the same defaults): MaxObjects and
+	// MaxBytes per batch, ObjectMaxBytes above which an object gets its own
+	// ingest execution.
+	notify.Batching
 	// PageKeys is the most keys one turn lists (DefaultPageKeys).
 	PageKeys int
 }
 
 func (s Step) defaults() Step {
-	if s.MaxObjects <= 0 {
-		s.MaxObjects = 100
-	}
-	if s.MaxBytes <= 0 {
-		s.MaxBytes = 64 << 20
-	}
-	if s.ObjectMaxBytes <= 0 {
-		s.ObjectMaxBytes = 1 << 20
-	}
+	s.Batching = s.Batching.WithDefaults()
 	if s.PageKeys <= 0 {
 		s.PageKeys = DefaultPageKeys
 	}

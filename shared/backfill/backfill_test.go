@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/notify"
 )
 
 // fakeBucket lists objs in pages of at most max keys (tokens are offsets).
@@ -51,7 +52,7 @@ func TestHandleWindowBatchesBigObjectsAndPages(t *testing.T) {
 		blob.ListedObject{Key: "AWSLogs/x/big.log.gz", Size: 5 << 20, LastModified: day.Add(3 * time.Hour), ETag: "b"},
 		blob.ListedObject{Key: "AWSLogs/x/folder/", Size: 0, LastModified: day},
 	)
-	step := Step{Lister: f, Store: f, StagingBucket: "staging", MaxObjects: 3, PageKeys: 8}
+	step := Step{Lister: f, Store: f, StagingBucket: "staging", Batching: notify.Batching{MaxObjects: 3}, PageKeys: 8}
 	st := State{Request: Request{Bucket: "logs", Prefix: "AWSLogs/", Since: "2024-01-15T02:00:00Z", Until: "2024-01-15T08:00:00Z", LogType: "vpcflowlogs"}, Execution: "bf-1"}
 
 	// Page 1: keys 0-7; 2..7 in the window: batches of 3 and 3.

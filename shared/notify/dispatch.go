@@ -33,7 +33,9 @@ type Batching struct {
 	ObjectMaxBytes int64
 }
 
-func (b Batching) withDefaults() Batching {
+// WithDefaults fills the bounds left at zero (the backfill batches with
+// the same rules).
+func (b Batching) WithDefaults() Batching {
 	if b.MaxObjects <= 0 {
 		b.MaxObjects = 100
 	}
@@ -104,7 +106,7 @@ type PlannedExecution struct {
 // since document ids are deterministic a batch regrouped differently on
 // redelivery overwrites documents rather than duplicating them.
 func (d Dispatcher) Plan(ev events.SQSEvent) Plan {
-	b := d.Batching.withDefaults()
+	b := d.Batching.WithDefaults()
 	p := Plan{Failed: map[string]error{}, Messages: len(ev.Records)}
 	seen := map[string]*pending{}
 	var order []*pending
