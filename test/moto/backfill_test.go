@@ -13,6 +13,7 @@ import (
 	"github.com/siemloader/siem/shared/backfill"
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/notify"
 	"github.com/siemloader/siem/shared/pipeline"
 )
 
@@ -104,7 +105,7 @@ func TestBackfillOnMoto(t *testing.T) {
 		}
 		serveSteps(s, steps)
 		store := blob.S3{Client: s.S3}
-		step := backfill.Step{Lister: store, Store: store, StagingBucket: stagingBucket, MaxObjects: 40, PageKeys: 151}
+		step := backfill.Step{Lister: store, Store: store, StagingBucket: stagingBucket, Batching: notify.Batching{MaxObjects: 40}, PageKeys: 151}
 		var last backfill.State
 		var mu sync.Mutex
 		s.Handle("backfill", func(ctx context.Context, payload []byte) ([]byte, error) {
