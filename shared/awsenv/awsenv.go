@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/siemloader/siem/shared/emf"
 	"io"
 	"log/slog"
 	"net/url"
@@ -18,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/siemloader/siem/shared/emf"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -87,8 +88,7 @@ func envInt(name string, def int) (int, error) {
 //	LOG_ARCHIVE_ROLE_ARN, LOG_ARCHIVE_BUCKETS, LOG_ARCHIVE_EXTERNAL_ID,
 //	SECURITY_LAKE_ROLE_ARN, SECURITY_LAKE_EXTERNAL_ID: see S3Store
 func Steps(ctx context.Context, needs Needs) (*pipeline.Steps, error) {
-	setupLogging(os.Getenv("LOG_LEVEL"))
-	heap.Budget(heap.LambdaLimit(os.Getenv))
+	setupProcess()
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
@@ -200,6 +200,13 @@ func openSearchAt(ctx context.Context, awsCfg aws.Config, env string) (*bulk.Cli
 		cfg.Username, cfg.Password = cred.Username, cred.Password
 	}
 	return bulk.New(cfg)
+}
+
+// setupProcess is every function's first step at cold start: JSON logs at
+// LOG_LEVEL and the collector's budget for the function's memory.
+func setupProcess() {
+	setupLogging(os.Getenv("LOG_LEVEL"))
+	heap.Budget(heap.LambdaLimit(os.Getenv))
 }
 
 // setupLogging makes slog write JSON lines at LOG_LEVEL (DEBUG, INFO,

@@ -20,7 +20,7 @@ import (
 //
 // and the log archive / Security Lake roles of S3Store.
 func Backfill(ctx context.Context) (backfill.Step, error) {
-	setupLogging(os.Getenv("LOG_LEVEL"))
+	setupProcess()
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return backfill.Step{}, err

@@ -28,7 +28,7 @@ type Configurator struct {
 //	LOADER_ROLE_ARNS   IAM roles mapped to the siem_loader security role
 //	                   (fine-grained access control), comma separated
 func Configure(ctx context.Context) (*Configurator, error) {
-	setupLogging(os.Getenv("LOG_LEVEL"))
+	setupProcess()
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)

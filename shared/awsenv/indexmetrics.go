@@ -21,7 +21,7 @@ import (
 //
 // With no endpoint configured it returns nil: there is nothing to export.
 func IndexMetrics(ctx context.Context) (*osmetrics.Exporter, error) {
-	setupLogging(os.Getenv("LOG_LEVEL"))
+	setupProcess()
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)

@@ -28,7 +28,7 @@ import (
 //	                 key (the key itself, or {"api_key": "..."}); empty: no OTX
 //	IOC_TOR_URL, IOC_FEODO_URL, IOC_OTX_URL   feed locations (tests, mirrors)
 func IoCJob(ctx context.Context) (*iocjob.Config, error) {
-	setupLogging(os.Getenv("LOG_LEVEL"))
+	setupProcess()
 	bucket := os.Getenv("GEO_BUCKET")
 	if bucket == "" {
 		return nil, fmt.Errorf("GEO_BUCKET is not set")
@@ -76,7 +76,7 @@ func otxKey(secret string) string {
 //	MAXMIND_SECRET_ARN   Secrets Manager secret {"account_id", "license_key"}
 //	MAXMIND_URL          download URL with {edition} (tests, mirrors)
 func GeoIPDownload(ctx context.Context) (*download.Config, error) {
-	setupLogging(os.Getenv("LOG_LEVEL"))
+	setupProcess()
 	bucket, arn := os.Getenv("GEO_BUCKET"), os.Getenv("MAXMIND_SECRET_ARN")
 	if bucket == "" || arn == "" {
 		return nil, fmt.Errorf("GEO_BUCKET and MAXMIND_SECRET_ARN must be set")
