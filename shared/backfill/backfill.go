@@ -282,12 +282,13 @@ func (s Step) Handle(ctx context.Context, st State) (State, error) {
 	var items []Item
 	var batch []ObjectInput
 	var batchBytes int64
+	var batchInput int
 	flush := func() {
 		if len(batch) > 0 {
 			items = append(items, Item{Kind: "batch", Name: itemName(st.Execution, batch), Objects: batch})
 			st.Totals.Batches++
 			st.Totals.BatchedObjects += len(batch)
-			batch, batchBytes = nil, 0
+			batch, batchBytes, batchInput = nil, 0, 0
 		}
 	}
 	listed := 0
@@ -320,11 +321,13 @@ func (s Step) Handle(ctx context.Context, st State) (State, error) {
 				st.Totals.IngestExecutions++
 				continue
 			}
-			if len(batch) > 0 && (len(batch) >= s.MaxObjects || batchBytes+size > s.MaxBytes) {
+			n := notify.InputBytes(in.Bucket, in.Key) + len(in.LogType)
+			if s.Full(len(batch), batchBytes, batchInput, size, n) {
 				flush()
 			}
 			batch = append(batch, in)
 			batchBytes += size
+			batchInput += n
 		}
 		st.Token = next
 		if next == "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,5 +167,36 @@ func TestKeyDates(t *testing.T) {
 	json.Unmarshal(f.puts["s/"+st.Manifest.Key], &items)
 	if st.Totals.OutOfWindow != 2 || len(items) != 1 || len(items[0].Objects) != 1 || items[0].Objects[0].Key != "AWSLogs/1/CloudTrail/r/2024/01/15/b.json.gz" {
 		t.Errorf("key-date window: %+v %+v", st.Totals, items)
+	}
+}
+
+// A batch's Map item is a child execution's input: long keys end a batch
+// before Step Functions' 256 KiB input limit, whatever BATCH_MAX_OBJECTS
+// allows (as the dispatcher's batches do).
+func TestBatchesStayUnderTheInputLimit(t *testing.T) {
+	f := &fakeBucket{}
+	long := strings.Repeat("k", 1000)
+	for i := range 400 {
+		f.objs = append(f.objs, blob.ListedObject{Key: fmt.Sprintf("AWSLogs/%s/%04d.log.gz", long, i), Size: 100, LastModified: day, ETag: "e"})
+	}
+	step := Step{Lister: f, Store: f, StagingBucket: "staging", Batching: notify.Batching{MaxObjects: 1000}, PageKeys: 1000}
+	st, err := step.Handle(context.Background(), State{Request: Request{Bucket: "logs", Prefix: "AWSLogs/"}, Execution: "bf-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []Item
+	if err := json.Unmarshal(f.puts["staging/"+st.Manifest.Key], &items); err != nil {
+		t.Fatal(err)
+	}
+	objects := 0
+	for _, it := range items {
+		b, _ := json.Marshal(it)
+		if len(b) > 256<<10 {
+			t.Errorf("item %s is %d bytes, over the 256 KiB input limit", it.Name, len(b))
+		}
+		objects += len(it.Objects)
+	}
+	if len(items) < 2 || objects != 400 {
+		t.Errorf("got %d items holding %d objects, want at least 2 items holding all 400", len(items), objects)
 	}
 }

@@ -52,6 +52,17 @@ func (b Batching) WithDefaults() Batching {
 // 256 KiB: object keys are at most 1 KiB each, usually ~150 bytes.
 const batchSizeLimit = 200 << 10
 
+// InputBytes is what one object adds to a batch's execution input: its
+// bucket and key, and room for the JSON around them (size, log type).
+func InputBytes(bucket, key string) int { return len(bucket) + len(key) + 64 }
+
+// Full reports whether a batch holding objects objects, bytes bytes and
+// input bytes of execution input must be sent before an object of size
+// bytes and objInput input bytes joins it. An empty batch is never full.
+func (b Batching) Full(objects int, bytes int64, input int, size int64, objInput int) bool {
+	return objects > 0 && (objects >= b.MaxObjects || bytes+size > b.MaxBytes || input+objInput > batchSizeLimit)
+}
+
 // Dispatcher starts ingest executions for the objects an SQS batch
 // announces: small objects grouped into batch executions, big ones one
 // execution each.
@@ -146,8 +157,8 @@ func (d Dispatcher) Plan(ev events.SQSEvent) Plan {
 				Bytes: sizeOf(o), Messages: q.messages})
 			continue
 		}
-		n := len(o.Bucket) + len(o.Key) + 64
-		if len(batch) > 0 && (len(batch) >= b.MaxObjects || batchBytes+*o.Size > b.MaxBytes || inputBytes+n > batchSizeLimit) {
+		n := InputBytes(o.Bucket, o.Key)
+		if b.Full(len(batch), batchBytes, inputBytes, *o.Size, n) {
 			flush()
 		}
 		batch = append(batch, q)
