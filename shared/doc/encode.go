@@ -40,33 +40,7 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 		}
 		return appendFloat(dst, t), nil
 	case map[string]any:
-		if len(t) == 0 {
-			return append(dst, "{}"...), nil
-		}
-		// Members are gathered with their values so the sorted walk
-		// needs no map lookups.
-		var small [48]pair
-		ms := small[:0]
-		if len(t) > len(small) {
-			ms = make([]pair, 0, len(t))
-		}
-		for k, v := range t {
-			ms = append(ms, pair{k, v})
-		}
-		sortMembers(ms)
-		dst = append(dst, '{')
-		var err error
-		for i := range ms {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendString(dst, ms[i].k)
-			dst = append(dst, ':')
-			if dst, err = AppendJSON(dst, ms[i].v); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
+		return appendObject(dst, t, nil)
 	case []any:
 		dst = append(dst, '[')
 		var err error
@@ -94,6 +68,47 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(dst, b...), nil
+}
+
+// appendObject writes m with its members sorted; with e, nested values
+// go through e.
+func appendObject(dst []byte, m map[string]any, e *Encoder) ([]byte, error) {
+	if len(m) == 0 {
+		return append(dst, "{}"...), nil
+	}
+	// Members are gathered with their values so the sorted walk
+	// needs no map lookups.
+	var small [48]pair
+	ms := small[:0]
+	if len(m) > len(small) {
+		ms = make([]pair, 0, len(m))
+	}
+	for k, v := range m {
+		ms = append(ms, pair{k, v})
+	}
+	sortMembers(ms)
+	return writeMembers(dst, ms, e)
+}
+
+func writeMembers(dst []byte, ms []pair, e *Encoder) ([]byte, error) {
+	dst = append(dst, '{')
+	var err error
+	for i := range ms {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, ms[i].k)
+		dst = append(dst, ':')
+		if e != nil {
+			dst, err = e.value(dst, ms[i].k, ms[i].v)
+		} else {
+			dst, err = AppendJSON(dst, ms[i].v)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 type pair struct {

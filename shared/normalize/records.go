@@ -44,6 +44,8 @@ type Enriching interface {
 func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink) (int, error) {
 	in := 0
 	var buf []byte
+	// One encoder per object: its documents share their shape.
+	var enc doc.Encoder
 	enrich, _ := sink.(Enriching)
 	var count func(string)
 	if c, ok := sink.(Counter); ok {
@@ -108,7 +110,7 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			}
 			continue
 		}
-		buf, err = doc.AppendJSON(buf[:0], o.Doc)
+		buf, err = enc.Append(buf[:0], o.Doc)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, "cannot serialize document: "+err.Error()); err != nil {
 				return in, err

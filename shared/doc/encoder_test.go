@@ -1,0 +1,82 @@
+package doc
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"testing"
+)
+
+// The Encoder writes what AppendJSON writes, whatever the sequence of
+// shapes: same members, another member of the same count, members in
+// lists, objects that shrink and grow.
+func TestEncoderMatchesAppendJSON(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	names := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "@id", "event", "source"}
+	var gen func(depth int) map[string]any
+	gen = func(depth int) map[string]any {
+		m := map[string]any{}
+		n := 6 + r.Intn(12)
+		for i := 0; i < n; i++ {
+			k := names[r.Intn(len(names))]
+			switch {
+			case depth < 3 && r.Intn(4) == 0:
+				m[k] = gen(depth + 1)
+			case depth < 3 && r.Intn(6) == 0:
+				m[k] = []any{gen(depth + 1), "x", gen(depth + 1)}
+			default:
+				m[k] = fmt.Sprint(r.Intn(100))
+			}
+		}
+		return m
+	}
+	var e Encoder
+	var buf []byte
+	base := gen(0)
+	for i := 0; i < 3000; i++ {
+		d := base
+		switch i % 4 {
+		case 1: // same count, one member swapped
+			d = map[string]any{}
+			for k, v := range base {
+				d[k] = v
+			}
+			for k := range d {
+				delete(d, k)
+				break
+			}
+			d["zz"+fmt.Sprint(i)] = "new"
+		case 2:
+			d = gen(0)
+		}
+		want, err := AppendJSON(nil, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf, err = e.Append(buf[:0], d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(buf) != string(want) {
+			t.Fatalf("document %d:\n encoder %s\n    want %s", i, buf, want)
+		}
+		if !json.Valid(buf) {
+			t.Fatalf("document %d: invalid JSON", i)
+		}
+	}
+}
+
+func TestEncoderError(t *testing.T) {
+	var e Encoder
+	m := map[string]any{}
+	for i := 0; i < 12; i++ {
+		m[fmt.Sprint("k", i)] = i
+	}
+	if _, err := e.Append(nil, m); err != nil {
+		t.Fatal(err)
+	}
+	m["k3"] = json.Number("1x")
+	if _, err := e.Append(nil, m); err == nil {
+		t.Fatal("an invalid number was encoded")
+	}
+}
