@@ -369,8 +369,28 @@ func ParseOffset(s string) (*time.Location, error) {
 type Decoder func(raw []byte) (map[string]any, error)
 
 // Transform adjusts a normalised document after ECS mapping (the reference's
-// sf_<type> scripts).
-type Transform func(d map[string]any) error
+// sf_<type> scripts). What it decides about the document besides its
+// fields (its id, index or event time) it writes to r, never to working
+// keys of d.
+type Transform func(d map[string]any, r *Result) error
+
+// Result is what a transform decides about a document besides its fields.
+// A zero field leaves the definition's rule in force.
+type Result struct {
+	// ID is the document id, instead of the doc_id field or the hash of
+	// the record.
+	ID string
+	// IDSuffix is appended to the id after "_", instead of the value of
+	// the definition's doc_id_suffix field (each update of a finding its
+	// own document).
+	IDSuffix string
+	// Index is the index name (before rotation) instead of the
+	// definition's.
+	Index string
+	// Time is a better event time than the mapped one (epoch or ISO 8601
+	// text, or a JSON number): it moves @timestamp and the index date.
+	Time any
+}
 
 var (
 	mu         sync.RWMutex

@@ -59,6 +59,9 @@ type Normalizer struct {
 	// log type's, nil when it has none.
 	excl  *exclude.Set
 	rules *exclude.TypeRules
+
+	// transform is the definition's Go transform, looked up once.
+	transform logtype.Transform
 }
 
 // Excluding makes Records apply the exclusion rules of s (nil: none) to
@@ -138,6 +141,9 @@ var (
 func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	n := &Normalizer{def: def, src: src, ingested: ingested.UTC()}
 	n.ingestedText = FormatTime(n.ingested)
+	if def.Transform != "" {
+		n.transform = logtype.LookupTransform(def.Transform)
+	}
 	for t, srcs := range def.ECS {
 		n.plan = append(n.plan, mapping{target: t, sources: srcs})
 	}
@@ -316,17 +322,15 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		doc.Set(d, st.target, st.value)
 	}
 
-	if def.Transform != "" {
-		if t := logtype.LookupTransform(def.Transform); t != nil {
-			if err := t(d); err != nil {
-				problems = append(problems, fmt.Sprintf("transform %s: %v", def.Transform, err))
-			}
+	var tr logtype.Result
+	if n.transform != nil {
+		if err := n.transform(d, &tr); err != nil {
+			problems = append(problems, fmt.Sprintf("transform %s: %v", def.Transform, err))
 		}
 	}
-	if v, ok := d["__timestamp"]; ok {
+	if v := tr.Time; v != nil {
 		// A transform's better event time (an OCSF finding's last update):
 		// it moves @timestamp and the index date.
-		delete(d, "__timestamp")
 		if t, err := ParseTime(v, []string{"epoch", "iso8601"}, time.UTC); err == nil {
 			ts = t
 			d["@timestamp"] = FormatTime(ts)
@@ -353,12 +357,9 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		// The event id tells apart identical messages (a repeated log line).
 		idInput = append([]byte(cwl.Message), cwl.ID...)
 	}
-	id, err := n.id(d, idInput)
+	id, err := n.id(d, idInput, &tr)
 	if err != nil {
 		return Output{}, err
-	}
-	if strings.HasPrefix(def.DocID, "__") {
-		delete(d, def.DocID) // a transform's working field, not data
 	}
 	d["@id"] = id
 	if def.FieldPrefix != "" {
@@ -367,7 +368,7 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	if invalidUTF8 {
 		tag(d, TagInvalidUTF8) // after prefix: tags is ECS's, at the top
 	}
-	idx := n.index(d, ts)
+	idx := n.index(tr.Index, ts)
 	if notes := pruneAndLimit(d); len(notes) > 0 {
 		msg := strings.Join(notes, "; ")
 		if prev := doc.GetString(d, "error.message"); prev != "" {
@@ -505,9 +506,11 @@ func joinedTime(d map[string]any, key string) (any, bool) {
 // id is deterministic: the configured id field, else the md5 of the raw
 // record (the reference's rule, so re-loading the same object overwrites
 // instead of duplicating).
-func (n *Normalizer) id(d map[string]any, raw []byte) (string, error) {
+func (n *Normalizer) id(d map[string]any, raw []byte, tr *logtype.Result) (string, error) {
 	var id string
-	if n.def.DocID != "" {
+	if tr.ID != "" {
+		id = tr.ID
+	} else if n.def.DocID != "" {
 		v, ok := doc.Get(d, n.def.DocID)
 		s := scalarString(v)
 		if !ok || s == "" {
@@ -521,11 +524,8 @@ func (n *Normalizer) id(d map[string]any, raw []byte) (string, error) {
 		sum := md5.Sum(raw)
 		id = hex.EncodeToString(sum[:])
 	}
-	if s, ok := d["__doc_id_suffix"].(string); ok {
-		delete(d, "__doc_id_suffix")
-		if s != "" {
-			id += "_" + s
-		}
+	if tr.IDSuffix != "" {
+		id += "_" + tr.IDSuffix
 	} else if n.def.DocIDSuffix != "" {
 		if v, ok := doc.Get(d, n.def.DocIDSuffix); ok {
 			if s := scalarString(v); s != "" {
@@ -553,13 +553,12 @@ func scalarString(v any) string {
 }
 
 // index returns the index name per rotation (reference-spec §2.15).
-func (n *Normalizer) index(d map[string]any, ts time.Time) string {
+func (n *Normalizer) index(override string, ts time.Time) string {
 	spec := n.def.Index
 	name := spec.Name
-	if s, ok := d["__index_name"].(string); ok && s != "" {
-		name = s
+	if override != "" {
+		name = override
 	}
-	delete(d, "__index_name")
 	if spec.Rotation == "auto" {
 		return name
 	}

@@ -18,7 +18,7 @@ func init() {
 
 // Transform fills what the mapping cannot: the full URL from the request
 // line and the TLS version split the way ECS wants it.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	// The whole URL between method and version: it may hold spaces
 	// (SpaceInUri), which the reference's "second token" rule cut off.
 	// The values are moved as the interfaces they are (no new box).

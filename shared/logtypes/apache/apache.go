@@ -28,7 +28,7 @@ func init() {
 // ErrorTransform splits "[client ip:port]" (IPv6 addresses have colons
 // of their own) and keeps the module and source location under
 // apache.error.
-func ErrorTransform(d map[string]any) error {
+func ErrorTransform(d map[string]any, r *logtype.Result) error {
 	if c := doc.GetString(d, "client_address"); c != "" {
 		host, port := c, ""
 		if h, p, err := net.SplitHostPort(c); err == nil {

@@ -33,7 +33,7 @@ var threatType = regexp.MustCompile(`^([^/]+)(?:/([^/]+))?/(?:([^:/]+):)?([^/.!-
 // Transform applies the per-product rules of the reference (sf_securityhub):
 // module, timestamp of new findings, doc id suffix, GuardDuty direction,
 // Inspector rule names, and users, hosts and addresses of the resources.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	product := strings.ToLower(cmp.Or(doc.GetString(d, "ProductFields.aws/securityhub/ProductName"), doc.GetString(d, "ProductName")))
 	if product != "" {
 		doc.Set(d, "event.module", product)
@@ -41,7 +41,7 @@ func Transform(d map[string]any) error {
 	// The id suffix changes with the workflow status and time, so a
 	// finding's updates are kept as separate documents.
 	sum := md5.Sum([]byte(doc.GetString(d, "@timestamp") + doc.GetString(d, "Workflow.Status")))
-	d["__doc_id_suffix"] = hex.EncodeToString(sum[:])
+	r.IDSuffix = hex.EncodeToString(sum[:])
 
 	types := stringList(d["Types"])
 	if len(types) > 0 {

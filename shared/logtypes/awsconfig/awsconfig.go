@@ -35,20 +35,20 @@ func init() {
 // Transform gives the item its id, makes its configuration type-stable
 // (dicts of items as lists, fields AWS writes with two shapes renamed)
 // and reads hosts, users and addresses from it.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	account, region := doc.GetString(d, "awsAccountId"), doc.GetString(d, "awsRegion")
 	resourceType := cmp.Or(doc.GetString(d, "resourceType"), doc.GetString(d, "newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier.resourceType"))
 	resourceID := cmp.Or(doc.GetString(d, "resourceId"), doc.GetString(d, "newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier.resourceId"))
 	// One document per resource state: the id is the resource's, the
 	// suffix the time of the state and which rule (if any) judged it.
 	id := md5.Sum([]byte(account + region + resourceType + resourceID))
-	d["__config_id"] = hex.EncodeToString(id[:])
+	r.ID = hex.EncodeToString(id[:])
 	rule := md5.Sum([]byte(doc.GetString(d, "event.module") + doc.GetString(d, "configRuleARN")))
 	stamp := doc.GetString(d, "@timestamp")
 	if t, err := time.Parse(time.RFC3339Nano, stamp); err == nil {
 		stamp = t.UTC().Format("20060102_150405")
 	}
-	d["__doc_id_suffix"] = stamp + "_" + hex.EncodeToString(rule[:])[:4]
+	r.IDSuffix = stamp + "_" + hex.EncodeToString(rule[:])[:4]
 
 	if conf, ok := d["configuration"].(map[string]any); ok {
 		typeStable(d, conf, resourceType)

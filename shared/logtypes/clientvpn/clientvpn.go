@@ -25,7 +25,7 @@ const notApplicable = "NA"
 // Transform sets outcome, error, traffic totals and duration, and turns
 // the connection times into ISO 8601 UTC (they are written "2006-01-02
 // 15:04:05" without a zone) so they map as dates.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	switch doc.GetString(d, "connection-attempt-status") {
 	case "successful":
 		doc.Set(d, "event.outcome", "success")

@@ -3,6 +3,7 @@ package clientvpn_test
 import (
 	"testing"
 
+	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/logtypes/clientvpn"
 	"github.com/siemloader/siem/shared/logtypes/golden"
 )
@@ -17,7 +18,7 @@ func TestTransformNotApplicable(t *testing.T) {
 		"user":    map[string]any{"id": "NA", "name": "NA"},
 		"related": map[string]any{"user": []any{"NA"}},
 	}
-	if err := clientvpn.Transform(d); err != nil {
+	if err := clientvpn.Transform(d, &logtype.Result{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"client-ip", "connection-end-time", "connection-duration-seconds", "network", "event"} {

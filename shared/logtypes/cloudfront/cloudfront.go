@@ -25,7 +25,7 @@ var distribution = regexp.MustCompile(`/?([0-9A-Z]{12,14})\.`)
 // Transform builds url.full, the HTTP and TLS versions, decodes the
 // URL-encoded user agent and X-Forwarded-For chain, and names the
 // distribution from the object key (reference sf_cloudfront_standard).
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	httpFields(d, doc.GetString(d, "x_host_header"), doc.GetString(d, "cs_uri_stem"), doc.GetString(d, "cs_uri_query"))
 	dist := "unknown"
 	if m := distribution.FindStringSubmatch(doc.GetString(d, "@log_s3key")); m != nil {

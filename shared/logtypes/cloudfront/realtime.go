@@ -24,7 +24,7 @@ var distributionID = regexp.MustCompile(`(^|[^0-9A-Z])([0-9A-Z]{12,14})([^0-9A-Z
 // RealtimeTransform builds url.full and the HTTP/TLS versions, cuts the
 // query off url.path, decodes the URL-encoded user agent and names the
 // distribution from the key (reference sf_cloudfront_realtime).
-func RealtimeTransform(d map[string]any) error {
+func RealtimeTransform(d map[string]any, r *logtype.Result) error {
 	if p := doc.GetString(d, "url.path"); strings.Contains(p, "?") {
 		path, query, _ := strings.Cut(p, "?")
 		doc.Set(d, "url.path", path)

@@ -86,7 +86,7 @@ var (
 // Transform names the cluster and HSM (log group and stream, or the key),
 // builds the record's id, turns the hex counters into numbers and reads
 // the user or the target user by command.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	cluster, hsm := "", doc.GetString(d, "@log_stream")
 	if parts := strings.Split(doc.GetString(d, "@log_group"), "/"); len(parts) > 3 {
 		cluster = parts[3] // /aws/cloudhsm/cluster-xxxxxxxxxxx
@@ -113,7 +113,7 @@ func Transform(d map[string]any) error {
 	if n, ok := d["sequence_no"].(int64); ok {
 		seq = strconv.FormatInt(n, 10)
 	}
-	d["__cloudhsm_id"] = cmp.Or(hsm, "unknown-hsm") + "_" + seq + "_" + cmp.Or(doc.GetString(d, "timestamp_usec"), doc.GetString(d, "timestamp"))
+	r.ID = cmp.Or(hsm, "unknown-hsm") + "_" + seq + "_" + cmp.Or(doc.GetString(d, "timestamp_usec"), doc.GetString(d, "timestamp"))
 	op := cmp.Or(doc.GetString(d, "opcode"), doc.GetString(d, "opcode_v2"))
 	if op != "" {
 		doc.Set(d, "event.action", op)

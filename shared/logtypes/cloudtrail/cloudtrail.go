@@ -26,7 +26,7 @@ var instanceID = regexp.MustCompile(`^i-[0-9a-f]{8,17}$`)
 // outcome, a readable user name, instance ids hidden in service-specific
 // fields, and sub-objects whose JSON type varies between events, which would
 // otherwise cause mapping conflicts in OpenSearch.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	if doc.Present(d["errorCode"]) || doc.Present(d["errorMessage"]) {
 		doc.Set(d, "event.outcome", "failure")
 	} else {

@@ -39,7 +39,7 @@ var modules = []module{
 
 // Transform sets the kind, category and module from the product and the
 // event id, lower-cases the transport and names failed sign-ins.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	product := doc.GetString(d, "cef_device_product")
 	id, _ := strconv.Atoi(doc.GetString(d, "cef_device_event_class_id"))
 	if strings.Contains(product, "Manager") {

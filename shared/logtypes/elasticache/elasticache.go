@@ -20,7 +20,7 @@ func init() {
 // Transform splits ClientAddress ("ip:port", "[v6]:port") into source.*
 // and turns the duration from microseconds into ECS nanoseconds. It runs
 // before field_prefix moves the raw fields under elasticache.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	if ap, err := netip.ParseAddrPort(doc.GetString(d, "ClientAddress")); err == nil {
 		ip := ap.Addr().Unmap().String()
 		doc.Set(d, "source.ip", ip)

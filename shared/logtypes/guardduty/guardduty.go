@@ -29,7 +29,7 @@ var findingType = regexp.MustCompile(`^([^:]+):([^/]+)/([^.!]+)(?:\.([^!]+))?(?:
 // direction and, for outbound findings, swaps source and destination so
 // source is always who started the connection (reference sf_guardduty;
 // severities above 8.9 are "critical" where the reference failed).
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	if name := strings.TrimSpace(doc.GetString(d, "rule.name")); name != "" {
 		doc.Set(d, "rule.name", strings.TrimSuffix(name, "."))
 	}

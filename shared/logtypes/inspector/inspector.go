@@ -22,7 +22,7 @@ func init() {
 // description, drops host fields for container image findings, and makes
 // each update of a finding its own document (id suffix = update time), as
 // the reference's sf_inspector did.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	cats, _ := doc.Get(d, "vulnerability.category")
 	list, _ := cats.([]any)
 	for _, c := range list {
@@ -46,7 +46,7 @@ func Transform(d map[string]any) error {
 		doc.Set(d, "vulnerability.description", doc.GetString(d, "vulnerability.description")+"\n\nRemediation: "+fix)
 	}
 	if ts, err := time.Parse(time.RFC3339Nano, doc.GetString(d, "@timestamp")); err == nil {
-		d["__doc_id_suffix"] = fmt.Sprint(ts.Unix())
+		r.IDSuffix = fmt.Sprint(ts.Unix())
 	}
 	// ECR image resources report region "N/A": use the event's region.
 	if r := doc.GetString(d, "cloud.region"); !strings.Contains(r, "-") {

@@ -53,7 +53,7 @@ var (
 // Transform names the instance from the log stream and reads sshd, sudo
 // and su lines into authentication events; in the system log they go to
 // the secure index.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	hostname := doc.GetString(d, "hostname")
 	if id := ecs.EC2InstanceID(doc.GetString(d, "@log_stream")); id != "" {
 		doc.Set(d, "cloud.instance.id", id)
@@ -79,7 +79,7 @@ func Transform(d map[string]any) error {
 	}
 	if auth {
 		doc.Set(d, "event.module", "secure")
-		d["__index_name"] = SecureIndex
+		r.Index = SecureIndex
 	}
 	var users []any
 	for _, k := range []string{"user.name", "user.target.name"} {

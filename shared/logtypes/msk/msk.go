@@ -24,7 +24,7 @@ var (
 
 // Transform names the cluster and broker from the key, reads consumer
 // lag reports, and moves the raw msk_* fields under msk.*.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	if m := brokerKey.FindStringSubmatch(doc.GetString(d, "@log_s3key")); m != nil {
 		doc.Set(d, "msk.cluster_name", m[1])
 		doc.Set(d, "msk.cluster_uuid", m[2])

@@ -32,7 +32,7 @@ const raw = "aws.networkfirewall"
 // plus Elastic's network: an alert is both, and either filter finds it;
 // a list keeps one type in every document). The raw fields move under
 // aws.networkfirewall, the raw "event" object as aws.networkfirewall.event.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	ev, _ := d["__nfw_event"].(map[string]any)
 	delete(d, "__nfw_event")
 	box, _ := doc.Get(d, raw)

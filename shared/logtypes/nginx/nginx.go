@@ -30,7 +30,7 @@ var context = regexp.MustCompile(`, (client|server|request|upstream|host|referre
 
 // ErrorTransform reads the message's context (client, server, request,
 // host, upstream) into source.*, url.* and http.* fields.
-func ErrorTransform(d map[string]any) error {
+func ErrorTransform(d map[string]any, r *logtype.Result) error {
 	msg := doc.GetString(d, "message")
 	for _, m := range context.FindAllStringSubmatch(msg, -1) {
 		v := strings.Trim(m[2], `"`)

@@ -36,7 +36,7 @@ var categories = map[string][2]string{
 
 // Transform picks the index and @log_type from the OCSF category and
 // shortens ARN user names (reference sf_securitylake).
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	suffix, logType := "", ""
 	if name := strings.TrimSpace(doc.GetString(d, "category_name")); name != "" {
 		first, _, _ := strings.Cut(name, " ")
@@ -61,7 +61,7 @@ func Transform(d map[string]any) error {
 		}
 	}
 	if suffix != "" {
-		d["__index_name"] = "log-ocsf-" + strings.Trim(suffix, "&")
+		r.Index = "log-ocsf-" + strings.Trim(suffix, "&")
 		d["@log_type"] = logType
 	}
 	if suffix == "findings" {
@@ -72,7 +72,7 @@ func Transform(d map[string]any) error {
 			for _, obj := range []string{"finding.", "finding_info."} {
 				for _, form := range []string{"", "_dt"} {
 					if v, ok := doc.Get(d, obj+kind+form); ok && doc.Present(v) {
-						d["__timestamp"] = v
+						r.Time = v
 						break times
 					}
 				}

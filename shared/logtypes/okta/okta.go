@@ -47,7 +47,7 @@ var categories = []struct {
 
 // Transform sets the outcome from outcome.result, the category and type
 // from the event type, and adds the users targeted by the event.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	// Okta is SaaS: the AWS default of the loader does not apply.
 	doc.Delete(d, "cloud.provider")
 	result := doc.GetString(d, "outcome.result")

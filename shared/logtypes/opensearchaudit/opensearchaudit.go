@@ -25,7 +25,7 @@ const AuditMessageLimit = 10000
 // Transform sets the outcome from the audit category, adds authentication
 // to the category of login events, takes the user agent from the REST
 // headers (a list per header) and flags messages cut at the audit limit.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	category := doc.GetString(d, "audit_category")
 	switch category {
 	case "GRANTED_PRIVILEGES", "AUTHENTICATED":

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/logtypes/golden"
 	"github.com/siemloader/siem/shared/logtypes/opensearchaudit"
 )
@@ -23,7 +24,7 @@ func TestTransform(t *testing.T) {
 	}
 	for _, c := range cases {
 		d := map[string]any{"audit_category": c.category, "event": map[string]any{"category": []any{"database"}}, "@message": "{}"}
-		if err := opensearchaudit.Transform(d); err != nil {
+		if err := opensearchaudit.Transform(d, &logtype.Result{}); err != nil {
 			t.Fatal(err)
 		}
 		ev := d["event"].(map[string]any)
@@ -36,7 +37,7 @@ func TestTransform(t *testing.T) {
 		}
 	}
 	d := map[string]any{"@message": strings.Repeat("x", opensearchaudit.AuditMessageLimit), "rule": map[string]any{"name": "GET"}}
-	opensearchaudit.Transform(d)
+	opensearchaudit.Transform(d, &logtype.Result{})
 	if d["error"] == nil || d["rule"].(map[string]any)["name"] != "GET" {
 		t.Errorf("10,000-character message: %v", d)
 	}

@@ -47,7 +47,7 @@ var (
 // Transform names the cluster and instance from the log group, reads the
 // engine's events (logins, statements, slow queries) into ECS fields and
 // moves the raw fields under postgresql.* or mysql.*.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	if m := logGroup.FindStringSubmatch(doc.GetString(d, "@log_group")); m != nil {
 		if m[1] == "instance" {
 			doc.Set(d, "rds.instance_identifier", m[2])

@@ -18,7 +18,7 @@ func init() {
 
 // Transform removes the trailing dot of fully qualified names, sets the
 // outcome from the response code and lower-cases the transport.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	for _, p := range []string{"dns.question.name", "dns.answers.data"} {
 		if s := doc.GetString(d, p); strings.HasSuffix(s, ".") && len(s) > 1 {
 			doc.Set(d, p, strings.TrimSuffix(s, "."))

@@ -24,7 +24,7 @@ var endpointRegion = regexp.MustCompile(`(global|(us|ap|ca|eu|me|sa|af|il|mx)-[a
 // name, reads the region from the endpoint when the key gave none, and
 // sets the outcome (reference sf_s3accesslog, plus the request split its
 // regex did).
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	if req := doc.GetString(d, "RequestURI"); req != "" {
 		method, rest, _ := strings.Cut(req, " ")
 		uri, proto := rest, ""

@@ -28,7 +28,7 @@ var categories = map[string]string{
 // Transform raises warnings and errors to alerts and reads the flagged
 // resource's metadata (a list of values named by the check's metadata
 // columns) for its service, instance and address.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	for _, p := range []string{"result.status", "result.flaggedResource.status"} {
 		if s := doc.GetString(d, p); s == "warning" || s == "error" {
 			doc.Set(d, "event.kind", "alert")

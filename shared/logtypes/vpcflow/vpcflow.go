@@ -33,7 +33,7 @@ var transports = map[string]any{
 
 // Transform sets the outcome and transport and marks Transit Gateway
 // records (reference sf_vpcflowlogs).
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	if doc.Present(d["resource_type"]) || doc.Present(d["tgw_id"]) {
 		d["@log_type"] = "transit-gateway"
 	}

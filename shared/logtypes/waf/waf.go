@@ -24,7 +24,7 @@ func init() {
 // url.domain, user_agent.original, http.request.referrer), drops the
 // Authorization header, and reads the web ACL ARN for the rule set,
 // account and region (reference sf_waf).
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	// WAF writes timestamp as epoch milliseconds; a copy written as ISO
 	// text (re-exported logs) would conflict in the index: keep the
 	// number, taken from the record's time.

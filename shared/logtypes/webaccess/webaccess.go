@@ -21,7 +21,7 @@ var siteName = regexp.MustCompile(`/web-site-name=([^/]*)/`)
 func init() { logtype.RegisterTransform("web-access", Transform) }
 
 // Transform is the access logs' transform (reference sf_apache/sf_nginx).
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	if m := siteName.FindStringSubmatch(doc.GetString(d, "@log_s3key")); m != nil && m[1] != "" {
 		doc.Set(d, "service.name", m[1])
 	}

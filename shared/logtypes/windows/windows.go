@@ -194,7 +194,7 @@ func parse(raw []byte) (map[string]any, error) {
 
 // Transform sets the action and outcome of the event id (reference
 // Appendix A), the channel, and the instance from the log stream.
-func Transform(d map[string]any) error {
+func Transform(d map[string]any, r *logtype.Result) error {
 	id := doc.GetString(d, "event.code")
 	if ao, ok := eventIDs[id]; ok {
 		doc.Set(d, "event.action", ao[0])

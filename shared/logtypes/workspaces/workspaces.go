@@ -24,7 +24,7 @@ func init() {
 
 // EventTransform sets the outcome from the action (the reference wrote
 // success for every event, failed logins included).
-func EventTransform(d map[string]any) error {
+func EventTransform(d map[string]any, r *logtype.Result) error {
 	switch a := strings.ToLower(doc.GetString(d, "actionType")); {
 	case strings.HasPrefix(a, "success"):
 		doc.Set(d, "event.outcome", "success")
