@@ -60,6 +60,8 @@ type Normalizer struct {
 	excl  *exclude.Set
 	rules *exclude.TypeRules
 
+	base [nBase]doc.Path
+
 	// transform is the definition's Go transform, looked up once.
 	transform logtype.Transform
 }
@@ -121,12 +123,14 @@ func (n *Normalizer) Def() *logtype.Definition { return n.def }
 // order (the definition's maps are unordered).
 type mapping struct {
 	target  string
+	path    doc.Path
 	sources []string
 	list    bool
 }
 
 type staticField struct {
 	target string
+	path   doc.Path
 	value  any
 }
 
@@ -152,9 +156,10 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	}
 	sort.Slice(n.plan, func(i, j int) bool { return n.plan[i].target < n.plan[j].target })
 	for t, v := range def.Static {
-		n.static = append(n.static, staticField{t, v})
+		n.static = append(n.static, staticField{target: t, value: v})
 	}
 	sort.Slice(n.static, func(i, j int) bool { return n.static[i].target < n.static[j].target })
+	n.compilePaths()
 	n.ecsRoots = map[string]bool{"event": true, "ecs": true, "cloud": true, "error": true, "related": true}
 	for _, p := range n.plan {
 		root, _, _ := strings.Cut(p.target, ".")
@@ -186,6 +191,43 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 		}
 	}
 	return n
+}
+
+// basePaths are the fields Normalize writes into every document besides
+// the mapping's.
+const (
+	pathModule = iota
+	pathIngested
+	pathECSVersion
+	pathProvider
+	pathAccount
+	pathRegion
+	nBase
+)
+
+var baseTargets = [nBase]string{"event.module", "event.ingested", "ecs.version", "cloud.provider", "cloud.account.id", "cloud.region"}
+
+// compilePaths splits every target once, sizing the objects they create
+// for all the targets this log type writes.
+func (n *Normalizer) compilePaths() {
+	targets := append([]string(nil), baseTargets[:]...)
+	for _, p := range n.plan {
+		targets = append(targets, p.target)
+	}
+	for _, st := range n.static {
+		targets = append(targets, st.target)
+	}
+	// Room for two more members per object: transforms add some.
+	paths := doc.Paths(targets, 2)
+	copy(n.base[:], paths)
+	paths = paths[nBase:]
+	for i := range n.plan {
+		n.plan[i].path = paths[i]
+	}
+	paths = paths[len(n.plan):]
+	for i := range n.static {
+		n.static[i].path = paths[i]
+	}
 }
 
 // Output is one normalized document with its destination.
@@ -297,29 +339,29 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 			account = cwl.Owner
 		}
 	}
-	doc.Set(d, "event.module", def.Name)
-	doc.Set(d, "event.ingested", n.ingestedText)
-	doc.Set(d, "ecs.version", ecs.Version)
+	n.base[pathModule].Set(d, def.Name)
+	n.base[pathIngested].Set(d, n.ingestedText)
+	n.base[pathECSVersion].Set(d, ecs.Version)
 	if !rawProvider {
-		doc.Set(d, "cloud.provider", "aws")
+		n.base[pathProvider].Set(d, "aws")
 	}
 	for i, p := range n.plan {
 		if vals[i] != nil {
-			doc.Set(d, p.target, vals[i])
+			p.path.Set(d, vals[i])
 		}
 	}
 	if !rawAccount && account != "" {
 		if _, ok := doc.Get(d, "cloud.account.id"); !ok {
-			doc.Set(d, "cloud.account.id", account)
+			n.base[pathAccount].Set(d, account)
 		}
 	}
 	if !rawRegion && n.region != "" {
 		if _, ok := doc.Get(d, "cloud.region"); !ok {
-			doc.Set(d, "cloud.region", n.region)
+			n.base[pathRegion].Set(d, n.region)
 		}
 	}
 	for _, st := range n.static {
-		doc.Set(d, st.target, st.value)
+		st.path.Set(d, st.value)
 	}
 
 	var tr logtype.Result
