@@ -2,9 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -168,32 +166,6 @@ func retryable(err error) bool {
 	return errors.As(err, &re)
 }
 
-// HandleLoad is the load function's input: a Chunk (the inline path and
-// each Distributed Map child) or {"objects": [...]} (a batch).
-func (s *Steps) HandleLoad(ctx context.Context, payload []byte) (any, error) {
-	var probe struct {
-		Objects json.RawMessage `json:"objects"`
-	}
-	if err := json.Unmarshal(payload, &probe); err != nil {
-		return nil, fmt.Errorf("load input: %w", err)
-	}
-	if len(probe.Objects) > 0 && string(probe.Objects) != "null" {
-		var in BatchInput
-		if err := json.Unmarshal(payload, &in); err != nil {
-			return nil, fmt.Errorf("batch input: %w", err)
-		}
-		return s.LoadBatch(ctx, in)
-	}
-	var c Chunk
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return nil, fmt.Errorf("load input: %w", err)
-	}
-	if c.LogType == "" || c.Data.Key == "" {
-		return nil, errors.New("load input is neither a chunk {source, log_type, data, staged, seq} nor a batch {objects}")
-	}
-	return s.loadChunk(ctx, c)
-}
-
 // loadChunk is Load, with the indexer's own verdict on its failures: Load
 // marks every failure it cannot attribute as retryable (storage), which
 // would also retry, six times with backoff, a request the cluster refused
@@ -247,39 +219,4 @@ func (v *verdictIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Resul
 		v.final = err
 	}
 	return res, err
-}
-
-// HandleSplit is the split function's input: a SplitInput (the object to
-// plan and cut), {"chunk", "error"} or {"objects", "error"} from the state
-// machine's Catch (dead-letter it whole), or {"summarize": [...]} after a
-// Map run. Dead-lettering and summing live here, not in the load function,
-// so they do not count against the indexing limit (IndexConcurrency) and
-// still work while the loader is paused.
-func (s *Steps) HandleSplit(ctx context.Context, payload []byte) (any, error) {
-	var probe struct {
-		Error     json.RawMessage `json:"error"`
-		Objects   json.RawMessage `json:"objects"`
-		Summarize json.RawMessage `json:"summarize"`
-	}
-	if err := json.Unmarshal(payload, &probe); err != nil {
-		return nil, fmt.Errorf("split input: %w", err)
-	}
-	present := func(r json.RawMessage) bool { return len(r) > 0 && string(r) != "null" }
-	switch {
-	case present(probe.Error) && present(probe.Objects):
-		var f BatchFailure
-		if err := json.Unmarshal(payload, &f); err != nil {
-			return nil, fmt.Errorf("batch failure input: %w", err)
-		}
-		return s.FailBatch(ctx, f)
-	case present(probe.Error):
-		return s.HandleParse(ctx, payload)
-	case present(probe.Summarize):
-		return s.HandleIndex(ctx, payload)
-	}
-	var in SplitInput
-	if err := json.Unmarshal(payload, &in); err != nil {
-		return nil, fmt.Errorf("split input: %w", err)
-	}
-	return s.Split(ctx, in)
 }

@@ -42,8 +42,8 @@ func TestLoadBatch(t *testing.T) {
 		{Bucket: logBucket, Key: batchKey("poison")},
 		{Bucket: logBucket, Key: batchKey("deleted")},
 	}}
-	payload, _ := json.Marshal(in)
-	raw, err := f.steps.Invoke(ctx, "load", payload)
+	payload, _ := json.Marshal(map[string]any{"action": pipeline.ActionLoadBatch, "objects": in.Objects})
+	raw, err := f.steps.Invoke(ctx, pipeline.FunctionLoad, payload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,8 @@ func TestLoadBatch(t *testing.T) {
 	}
 }
 
-func TestLoadActionTakesAChunk(t *testing.T) {
+// A load payload without action is a bare chunk (sam local invoke).
+func TestLoadBareChunk(t *testing.T) {
 	f := newFixture(t, pipeline.StepsConfig{})
 	ctx := context.Background()
 	f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(4)))
@@ -114,7 +115,7 @@ func TestFailBatchDeadLettersEveryObject(t *testing.T) {
 	ctx := context.Background()
 	f.store.Put(ctx, logBucket, batchKey("a"), gz(vpcLines(5)))
 	f.store.Put(ctx, logBucket, batchKey("b"), gz(vpcLines(2)))
-	payload := `{"objects": [{"bucket": "` + logBucket + `", "key": "` + batchKey("a") + `"}, {"bucket": "` + logBucket + `", "key": "` + batchKey("b") + `"}, {"bucket": "` + logBucket + `", "key": "x/"}],
+	payload := `{"action": "fail_batch", "objects": [{"bucket": "` + logBucket + `", "key": "` + batchKey("a") + `"}, {"bucket": "` + logBucket + `", "key": "` + batchKey("b") + `"}, {"bucket": "` + logBucket + `", "key": "x/"}],
 		"error": {"Error": "States.Timeout", "Cause": "the batch timed out"}}`
 	raw, err := f.steps.Invoke(ctx, "split", []byte(payload))
 	if err != nil {

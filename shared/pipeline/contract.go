@@ -149,7 +149,7 @@ type ChunkFailure struct {
 	} `json:"error"`
 }
 
-// Summary is the index function's answer to {"summarize": [...]}: the
+// Summary is the split function's answer to the summarize action: the
 // totals of a Map run.
 type Summary struct {
 	Source  ObjectRef `json:"source"`

@@ -338,8 +338,8 @@ func TestFailChunkDeadLettersEveryRecord(t *testing.T) {
 	rc, _ := f.store.Get(ctx, sp.Manifest.Bucket, sp.Manifest.Key)
 	var chunks []pipeline.Chunk
 	json.NewDecoder(rc).Decode(&chunks)
-	payload, _ := json.Marshal(map[string]any{"chunk": chunks[1], "error": map[string]string{"Error": "States.Timeout", "Cause": "task timed out"}})
-	res, err := f.steps.Invoke(ctx, "parse", payload)
+	payload, _ := json.Marshal(map[string]any{"action": pipeline.ActionFailChunk, "chunk": chunks[1], "error": map[string]string{"Error": "States.Timeout", "Cause": "task timed out"}})
+	res, err := f.steps.Invoke(ctx, pipeline.FunctionSplit, payload)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -285,7 +285,7 @@ func (b *burst) execute(ctx context.Context, name, input string) {
 		b.fail(name, fmt.Sprintf("not a batch input: %v", err))
 		return
 	}
-	payload, _ := json.Marshal(map[string]json.RawMessage{"objects": in.Objects})
+	payload, _ := json.Marshal(map[string]any{"action": pipeline.ActionLoadBatch, "objects": in.Objects})
 	attempts := map[int]int{}
 	for {
 		out, err := b.invokeLoad(ctx, payload)

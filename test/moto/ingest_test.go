@@ -334,10 +334,14 @@ func TestIngest(t *testing.T) {
 			// as row groups of the source.
 			var seqs []int
 			for _, inv := range s.Invocations("load") {
-				var ch pipeline.Chunk
-				if err := json.Unmarshal(inv.Payload, &ch); err != nil {
-					t.Fatalf("load payload %s: %v", inv.Payload, err)
+				var in struct {
+					Action pipeline.Action `json:"action"`
+					Chunk  pipeline.Chunk  `json:"chunk"`
 				}
+				if err := json.Unmarshal(inv.Payload, &in); err != nil || in.Action != pipeline.ActionLoadChunk {
+					t.Fatalf("load payload %s: %v, want action %s", inv.Payload, err, pipeline.ActionLoadChunk)
+				}
+				ch := in.Chunk
 				if tc.rowGroups {
 					if ch.Staged || ch.RowGroups == nil || *ch.RowGroups != [2]int{2 * ch.Seq, 2*ch.Seq + 2} || ch.Data.Key != tc.key || ch.Records != 20 {
 						t.Errorf("load payload %s: want row groups %d-%d of the source, 20 records", inv.Payload, 2*ch.Seq, 2*ch.Seq+2)

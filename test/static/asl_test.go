@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/siemloader/siem/shared/pipeline"
 )
 
 // decodeASL parses a definition, keeping numbers as written.
@@ -260,12 +262,14 @@ func checkErrorHandling(def map[string]any) []string {
 			}
 			_, payloadPath := params["Payload.$"]
 			inPayload, _ := params["Payload"].(map[string]any)
-			carried, carriedPath := "chunk.$", "$.chunk"
-			if _, batch := inPayload["objects.$"]; batch {
-				carried, carriedPath = "objects.$", "$.objects"
+			carried, carriedPath, failAction := "chunk.$", "$.chunk", pipeline.ActionFailChunk
+			_, chunk := inPayload["chunk.$"]
+			_, batch := inPayload["objects.$"]
+			if batch {
+				carried, carriedPath, failAction = "objects.$", "$.objects", pipeline.ActionFailBatch
 			}
 			catches, _ := s["Catch"].([]any)
-			if chunkFunctions[fn] && (payloadPath || carried == "objects.$") {
+			if chunkFunctions[fn] && (payloadPath || chunk || batch) {
 				caught := false
 				for _, c := range catches {
 					if m, _ := c.(map[string]any); stringSet(m["ErrorEquals"])["States.ALL"] {
@@ -291,8 +295,8 @@ func checkErrorHandling(def map[string]any) []string {
 				}
 				tp, _ := target["Parameters"].(map[string]any)
 				payload, _ := tp["Payload"].(map[string]any)
-				if target["Type"] != "Task" || tp["FunctionName"] != deadLetterFunction || payload[carried] != carriedPath || payload["error.$"] != "$.error" {
-					problems = append(problems, fmt.Sprintf("%s: Catch goes to %s, which must invoke %s with Payload {%q: %q, \"error.$\": \"$.error\"}", where, next, deadLetterFunction, carried, carriedPath))
+				if target["Type"] != "Task" || tp["FunctionName"] != deadLetterFunction || payload["action"] != string(failAction) || payload[carried] != carriedPath || payload["error.$"] != "$.error" {
+					problems = append(problems, fmt.Sprintf("%s: Catch goes to %s, which must invoke %s with Payload {\"action\": %q, %q: %q, \"error.$\": \"$.error\"}", where, next, deadLetterFunction, failAction, carried, carriedPath))
 				}
 			}
 		}
@@ -314,9 +318,9 @@ func TestASLErrorHandling(t *testing.T) {
 
 func TestCheckErrorHandling(t *testing.T) {
 	const retry = `"Retry": [{"ErrorEquals": ["RetryableError", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], "MaxAttempts": 6, "JitterStrategy": "FULL"}]`
-	const deadLetter = `"DL": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${SplitFunctionArn}", "Payload": {"chunk.$": "$.chunk", "error.$": "$.error"}}, ` + retry + `, "End": true}`
+	const deadLetter = `"DL": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${SplitFunctionArn}", "Payload": {"action": "fail_chunk", "chunk.$": "$.chunk", "error.$": "$.error"}}, ` + retry + `, "End": true}`
 	machine := func(parse string) string {
-		return `{"StartAt": "P", "States": {"P": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${LoadFunctionArn}", "Payload.$": "$.chunk"}, ` + parse + `, "End": true}, ` + deadLetter + `}}`
+		return `{"StartAt": "P", "States": {"P": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${LoadFunctionArn}", "Payload": {"action": "load_chunk", "chunk.$": "$.chunk"}}, ` + parse + `, "End": true}, ` + deadLetter + `}}`
 	}
 	check := func(name, src string, want ...string) {
 		t.Helper()
@@ -334,18 +338,20 @@ func TestCheckErrorHandling(t *testing.T) {
 	check("no Catch", machine(retry), "no Catch of States.ALL")
 	check("Catch overwrites the input", machine(retry+", "+strings.Replace(catch, `"$.error"`, `"$"`, 1)), `ResultPath "$"`)
 	check("Catch without ResultPath", machine(retry+", "+strings.Replace(catch, `"ResultPath": "$.error", `, "", 1)), `ResultPath ""`)
-	bad := strings.Replace(machine(retry+", "+catch), `"chunk.$": "$.chunk", `, "", 1)
+	bad := strings.Replace(machine(retry+", "+catch), `"chunk.$": "$.chunk", "error.$"`, `"error.$"`, 1)
 	check("dead letter without the chunk", bad, "Catch goes to DL")
+	check("dead letter without its action", strings.Replace(machine(retry+", "+catch), `"action": "fail_chunk", `, "", 1), `Catch goes to DL, which must invoke ${SplitFunctionArn} with Payload {"action": "fail_chunk"`)
 	inMap := `{"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": ` + machine(retry) + `, "End": true}}}`
 	check("in a Map", inMap, "M/P processes a chunk but has no Catch")
 	// Throttling in its own long-backoff retrier is fine, without jitter not.
 	split := `"Retry": [{"ErrorEquals": ["RetryableError", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException"], "JitterStrategy": "FULL"}, {"ErrorEquals": ["Lambda.TooManyRequestsException"], "MaxAttempts": 200, "JitterStrategy": "FULL"}]`
 	check("throttling retried apart", machine(split+", "+catch))
 	check("throttling retried apart without jitter", machine(strings.Replace(split, `"MaxAttempts": 200, "JitterStrategy": "FULL"`, `"MaxAttempts": 200`, 1)+", "+catch), "P: no Retry")
-	batch := strings.Replace(machine(retry+", "+catch), `"Payload.$": "$.chunk"`, `"Payload": {"objects.$": "$.objects"}`, 1)
-	check("batch dead letter without the objects", batch, `Catch goes to DL, which must invoke ${SplitFunctionArn} with Payload {"objects.$": "$.objects"`)
-	check("batch without Catch", strings.Replace(machine(retry), `"Payload.$": "$.chunk"`, `"Payload": {"objects.$": "$.objects"}`, 1), "P processes a chunk but has no Catch")
-	check("batch", strings.Replace(batch, `"chunk.$": "$.chunk"`, `"objects.$": "$.objects"`, 1))
+	check("chunk by path without Catch", strings.Replace(machine(retry), `"Payload": {"action": "load_chunk", "chunk.$": "$.chunk"}`, `"Payload.$": "$.chunk"`, 1), "P processes a chunk but has no Catch")
+	batch := strings.Replace(machine(retry+", "+catch), `"Payload": {"action": "load_chunk", "chunk.$": "$.chunk"}`, `"Payload": {"action": "load_batch", "objects.$": "$.objects"}`, 1)
+	check("batch dead letter without the objects", batch, `Catch goes to DL, which must invoke ${SplitFunctionArn} with Payload {"action": "fail_batch", "objects.$": "$.objects"`)
+	check("batch without Catch", strings.Replace(machine(retry), `"Payload": {"action": "load_chunk", "chunk.$": "$.chunk"}`, `"Payload": {"action": "load_batch", "objects.$": "$.objects"}`, 1), "P processes a chunk but has no Catch")
+	check("batch", strings.Replace(strings.Replace(batch, `"chunk.$": "$.chunk"`, `"objects.$": "$.objects"`, 1), `"fail_chunk"`, `"fail_batch"`, 1))
 }
 
 // checkMotoCompatible rejects what moto 5.2.1's interpreter cannot run

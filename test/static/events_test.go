@@ -3,6 +3,7 @@ package static_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,9 +62,18 @@ type s3Event struct {
 
 // summarizeInput is what the Summarize state sends the split function.
 type summarizeInput struct {
-	Summarize []pipeline.StepOutput `json:"summarize"`
-	Source    pipeline.ObjectRef    `json:"source"`
-	LogType   string                `json:"log_type"`
+	Action  pipeline.Action       `json:"action"`
+	Results []pipeline.StepOutput `json:"results"`
+	Source  pipeline.ObjectRef    `json:"source"`
+	LogType string                `json:"log_type"`
+}
+
+// checkAction: an enveloped event names the action its function takes.
+func checkAction(got, want pipeline.Action) error {
+	if got != want {
+		return fmt.Errorf("action %q, want %q", got, want)
+	}
+	return nil
 }
 
 // TestEvents decodes every events/ sample into the type its function
@@ -95,22 +105,32 @@ func TestEvents(t *testing.T) {
 		case strings.HasPrefix(name, "split-eventbridge-"):
 			err2 = checkS3Event(b)
 		case name == "split-chunk-failure.json":
-			var v pipeline.ChunkFailure
+			var v struct {
+				Action pipeline.Action `json:"action"`
+				pipeline.ChunkFailure
+			}
 			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
-				err2 = checkChunk(v.Chunk)
+				err2 = errors.Join(checkAction(v.Action, pipeline.ActionFailChunk), checkChunk(v.Chunk))
 				if v.Error.Error == "" {
 					err2 = fmt.Errorf("error.Error is empty")
 				}
 			}
 		case name == "split-summarize.json":
 			var v summarizeInput
-			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil && len(v.Summarize) == 0 {
-				err2 = fmt.Errorf("summarize is empty")
+			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil && len(v.Results) == 0 {
+				err2 = fmt.Errorf("results is empty")
+			} else if err2 == nil {
+				err2 = checkAction(v.Action, pipeline.ActionSummarize)
 			}
 		case name == "load-batch.json":
-			var v pipeline.BatchInput
+			var v struct {
+				Action pipeline.Action `json:"action"`
+				pipeline.BatchInput
+			}
 			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil && len(v.Objects) == 0 {
 				err2 = fmt.Errorf("objects is empty")
+			} else if err2 == nil {
+				err2 = checkAction(v.Action, pipeline.ActionLoadBatch)
 			}
 			for _, o := range v.Objects {
 				if _, err := o.Source(); err2 == nil && err != nil {
@@ -118,9 +138,12 @@ func TestEvents(t *testing.T) {
 				}
 			}
 		case strings.HasPrefix(name, "load-"):
-			var v pipeline.Chunk
+			var v struct {
+				Action pipeline.Action `json:"action"`
+				Chunk  pipeline.Chunk  `json:"chunk"`
+			}
 			if err2 = jsonUnmarshalStrict(b, &v); err2 == nil {
-				err2 = checkChunk(v)
+				err2 = errors.Join(checkAction(v.Action, pipeline.ActionLoadChunk), checkChunk(v.Chunk))
 			}
 		case strings.HasPrefix(name, "notifications-"):
 			var v events.SQSEvent
