@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -561,4 +562,82 @@ func TestASLMaxConcurrency(t *testing.T) {
 			t.Errorf("%s has no Distributed Map", f)
 		}
 	}
+}
+
+// actionFunctions: the placeholder of each function that takes an
+// "action" in its payload, and the pipeline function it is.
+var actionFunctions = map[string]string{"${SplitFunctionArn}": pipeline.FunctionSplit, "${LoadFunctionArn}": pipeline.FunctionLoad}
+
+// checkPayloadActions: every task invoking the split or load function
+// names, in a Payload object, an action that function takes, with that
+// action's required members and no others (the functions refuse any
+// other payload; without an action they would take it as their plain kind).
+func checkPayloadActions(def map[string]any) []string {
+	var problems []string
+	for _, g := range graphs("", def) {
+		for _, name := range sortedKeys(g.states) {
+			s := g.states[name]
+			where := strings.TrimPrefix(g.where+"/"+name, "/")
+			params, _ := s["Parameters"].(map[string]any)
+			fnRef, _ := params["FunctionName"].(string)
+			fn, ok := actionFunctions[fnRef]
+			if !isLambdaTask(s) || !ok {
+				continue
+			}
+			payload, isObject := params["Payload"].(map[string]any)
+			action, _ := payload["action"].(string)
+			if !isObject || !slices.Contains(pipeline.Actions(fn), pipeline.Action(action)) {
+				problems = append(problems, fmt.Sprintf("%s: Payload must be an object whose \"action\" is one of %v (the %s function), not %v", where, pipeline.Actions(fn), fn, params["Payload"]))
+				continue
+			}
+			required, optional := pipeline.ActionMembers(pipeline.Action(action))
+			for key := range payload {
+				m := strings.TrimSuffix(key, ".$")
+				if m != "action" && !slices.Contains(required, m) && !slices.Contains(optional, m) {
+					problems = append(problems, fmt.Sprintf("%s: action %s takes no member %q", where, action, m))
+				}
+			}
+			for _, m := range required {
+				_, v := payload[m]
+				_, p := payload[m+".$"]
+				if !v && !p {
+					problems = append(problems, fmt.Sprintf("%s: action %s needs member %q", where, action, m))
+				}
+			}
+		}
+	}
+	return problems
+}
+
+func TestASLPayloadActions(t *testing.T) {
+	for _, f := range aslFiles(t) {
+		def, err := decodeASL(readFile(t, f))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, p := range checkPayloadActions(def) {
+			t.Errorf("%s: %s", f, p)
+		}
+	}
+}
+
+func TestCheckPayloadActions(t *testing.T) {
+	machine := func(fn, payload string) string {
+		return `{"StartAt": "P", "States": {"P": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "` + fn + `", ` + payload + `}, "End": true}}}`
+	}
+	check := func(name, src string, want ...string) {
+		t.Helper()
+		def, err := decodeASL([]byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, src)
+		}
+		expectProblems(t, name, checkPayloadActions(def), want...)
+	}
+	check("clean", machine("${LoadFunctionArn}", `"Payload": {"action": "load_chunk", "chunk.$": "$.chunk"}`))
+	check("summarize", machine("${SplitFunctionArn}", `"Payload": {"action": "summarize", "results.$": "$.results", "source.$": "$.source"}`))
+	check("other function", machine("${BackfillFunctionArn}", `"Payload.$": "$"`))
+	check("by path", machine("${SplitFunctionArn}", `"Payload.$": "$"`), `P: Payload must be an object whose "action"`)
+	check("no action", machine("${LoadFunctionArn}", `"Payload": {"chunk.$": "$.chunk"}`), `P: Payload must be an object whose "action"`)
+	check("other function's action", machine("${LoadFunctionArn}", `"Payload": {"action": "fail_chunk", "chunk.$": "$.chunk", "error.$": "$.error"}`), `"action" is one of [load_chunk load_batch]`)
+	check("old member", machine("${SplitFunctionArn}", `"Payload": {"action": "summarize", "summarize.$": "$.results"}`), `takes no member "summarize"`, `needs member "results"`)
 }
