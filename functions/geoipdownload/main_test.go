@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/geoip/download"
 )
 
@@ -14,7 +14,7 @@ import (
 func TestHandlerReportsFailure(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusBadGateway) }))
 	defer srv.Close()
-	cfg := &download.Config{Store: blob.NewMemory(), Bucket: "geo", HTTP: srv.Client(), URL: srv.URL + "/{edition}",
+	cfg := &download.Config{Store: blobtest.NewMemory(), Bucket: "geo", HTTP: srv.Client(), URL: srv.URL + "/{edition}",
 		Creds: func(context.Context) (download.Credentials, error) {
 			return download.Credentials{AccountID: "1", LicenseKey: "k"}, nil
 		}}

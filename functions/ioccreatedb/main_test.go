@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/iocjob"
 )
@@ -20,7 +20,7 @@ func TestHandlerWithEvent(t *testing.T) {
 	if err := json.Unmarshal(b, &downloads); err != nil {
 		t.Fatal(err)
 	}
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	tor, _ := os.ReadFile("../../shared/ioc/testdata/tor_exit-addresses.txt")
 	store.Put(ctx, "geo", "IOC/tmp/tor/exit-addresses", tor)
 	built, err := handler(&iocjob.Config{Store: store, Bucket: "geo", Tor: true, Feodo: true})(ctx, downloads)

@@ -8,7 +8,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/iocjob"
 )
 
@@ -24,7 +24,7 @@ func TestHandlerWithEvent(t *testing.T) {
 	if err := json.Unmarshal(b, &src); err != nil {
 		t.Fatal(err)
 	}
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	out, err := handler(&iocjob.Config{Store: store, Bucket: "geo", HTTP: srv.Client(), Tor: true, TorURL: srv.URL})(context.Background(), src)
 	if err != nil || out.Files != 1 || out.Bytes != len(feed) {
 		t.Errorf("%+v %v", out, err)

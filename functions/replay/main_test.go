@@ -6,8 +6,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/siemloader/siem/shared/blob"
-	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/blob/blobtest"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/pipeline"
 )
 
@@ -19,11 +19,11 @@ func TestHandlerWithEvent(t *testing.T) {
 	if err := json.Unmarshal(b, &req); err != nil {
 		t.Fatal(err)
 	}
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	dl, _ := json.Marshal(pipeline.DeadLetter{Step: "index", Source: "s3://logs/x", LogType: "cloudtrail", Record: 1, Reason: "OpenSearch 400 mapper_parsing_exception",
 		Index: "log-aws-cloudtrail-2024-03", ID: "e1", Doc: json.RawMessage(`{"a":1}`)})
 	store.Put(ctx, "staging", "dead-letter/index/logs/x/00000.ndjson", append(dl, '\n'))
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	steps, err := pipeline.NewSteps(pipeline.StepsConfig{Store: store, StagingBucket: "staging", Indexer: sink})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 )
@@ -15,7 +15,7 @@ import (
 func TestExclusionsFromGeoBucket(t *testing.T) {
 	ctx := context.Background()
 	reg := logtype.Builtin()
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	t.Setenv("GEO_BUCKET", "geo")
 	set, err := exclusions(ctx, store, nil, reg)
 	if err != nil || set.Len() != 0 {

@@ -1,9 +1,8 @@
 // Package blob is the object storage the steps read and write: S3 in
-// Lambda, a directory on a laptop, memory in tests.
+// Lambda, a directory on a laptop (memory in tests: package blobtest).
 package blob
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // ErrNotFound is returned (wrapped) when an object does not exist. It is
@@ -110,60 +108,4 @@ func (d Dir) List(_ context.Context, bucket, prefix string) ([]string, error) {
 	})
 	sort.Strings(keys)
 	return keys, err
-}
-
-// Memory is an in-memory store for tests.
-type Memory struct {
-	mu   sync.Mutex
-	objs map[string][]byte
-}
-
-// NewMemory returns an empty in-memory store.
-func NewMemory() *Memory { return &Memory{objs: map[string][]byte{}} }
-
-func (m *Memory) Get(_ context.Context, bucket, key string) (io.ReadCloser, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.objs[bucket+"/"+key]
-	if !ok {
-		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, ErrNotFound)
-	}
-	return io.NopCloser(bytes.NewReader(b)), nil
-}
-
-func (m *Memory) Head(_ context.Context, bucket, key string) (Info, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.objs[bucket+"/"+key]
-	if !ok {
-		return Info{}, fmt.Errorf("s3://%s/%s: %w", bucket, key, ErrNotFound)
-	}
-	return Info{Size: int64(len(b))}, nil
-}
-
-func (m *Memory) Put(_ context.Context, bucket, key string, body []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.objs[bucket+"/"+key] = append([]byte(nil), body...)
-	return nil
-}
-
-func (m *Memory) Delete(_ context.Context, bucket, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.objs, bucket+"/"+key)
-	return nil
-}
-
-func (m *Memory) List(_ context.Context, bucket, prefix string) ([]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var keys []string
-	for k := range m.objs {
-		if b, key, _ := strings.Cut(k, "/"); b == bucket && strings.HasPrefix(key, prefix) {
-			keys = append(keys, key)
-		}
-	}
-	sort.Strings(keys)
-	return keys, nil
 }

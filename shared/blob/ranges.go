@@ -2,7 +2,6 @@ package blob
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -31,20 +30,6 @@ func (d Dir) GetRange(_ context.Context, bucket, key string, off, n int64) ([]by
 		err = nil
 	}
 	return b[:m], err
-}
-
-func (m *Memory) GetRange(_ context.Context, bucket, key string, off, n int64) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.objs[bucket+"/"+key]
-	if !ok {
-		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, ErrNotFound)
-	}
-	if off > int64(len(b)) {
-		return nil, nil
-	}
-	end := min(off+n, int64(len(b)))
-	return append([]byte(nil), b[off:end]...), nil
 }
 
 // ReaderAt reads an object of known size at random offsets: with range

@@ -67,21 +67,3 @@ func TestFileSink(t *testing.T) {
 		t.Errorf("after append: %q", b)
 	}
 }
-
-func TestMemorySink(t *testing.T) {
-	m := NewMemorySink()
-	docs := testDocs(3, "logs-test", 0)
-	res, err := m.Index(context.Background(), docs[:2])
-	if err != nil || res.Indexed != 2 {
-		t.Fatalf("%+v %v", res, err)
-	}
-	m.Index(context.Background(), docs[2:])
-	got := m.Docs()
-	if len(got) != 3 || got[2].ID != "id-002" {
-		t.Errorf("Docs = %+v", got)
-	}
-	got[0].ID = "changed"
-	if m.Docs()[0].ID != "id-000" {
-		t.Errorf("Docs is not a copy")
-	}
-}

@@ -89,33 +89,6 @@ func (e *RetryableError) Error() string {
 
 func (e *RetryableError) Unwrap() error { return e.Err }
 
-// MemorySink keeps documents in memory (tests).
-type MemorySink struct {
-	mu   sync.Mutex
-	docs []Doc
-}
-
-// NewMemorySink returns an empty sink.
-func NewMemorySink() *MemorySink { return &MemorySink{} }
-
-// Index implements Indexer.
-func (m *MemorySink) Index(_ context.Context, docs []Doc) (Result, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, d := range docs {
-		d.Source = append(json.RawMessage(nil), d.Source...)
-		m.docs = append(m.docs, d)
-	}
-	return Result{Indexed: len(docs), Requests: 1}, nil
-}
-
-// Docs returns a copy of the documents received so far.
-func (m *MemorySink) Docs() []Doc {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]Doc(nil), m.docs...)
-}
-
 // FileSink appends each document's source to DIR/<index>.ndjson.
 type FileSink struct {
 	dir   string

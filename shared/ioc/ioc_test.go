@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/doc"
 )
 
@@ -188,7 +188,7 @@ func BenchmarkEnrichNoMatch(b *testing.B) {
 // and keeps its copy when a refresh fails.
 func TestSourceRefresh(t *testing.T) {
 	ctx := context.Background()
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	src := &Source{Store: store, Bucket: "geo", Every: time.Minute, Now: func() time.Time { return now }}
 	if src.DB(ctx) != nil {
@@ -405,7 +405,7 @@ func BenchmarkEnrichDistinct(b *testing.B) {
 // current database between version checks, from parallel goroutines.
 func BenchmarkSourceDB(b *testing.B) {
 	ctx := context.Background()
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	var buf bytes.Buffer
 	f := NewBuilder().Build(time.Now())
 	Write(&buf, f)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/ioc"
 )
 
@@ -60,7 +60,7 @@ func TestPlanDownloadCreateDB(t *testing.T) {
 	ctx := context.Background()
 	var fail atomic.Value
 	srv := feedServer(t, &fail)
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	stix, _ := os.ReadFile(feeds + "stix21_apt1.json")
 	store.Put(ctx, "geo", "IOC/STIX2/apt1.json", stix)
 	store.Put(ctx, "geo", "IOC/TXT/", nil) // a folder marker is no file
@@ -132,7 +132,7 @@ func TestPlanDownloadCreateDB(t *testing.T) {
 }
 
 func TestPlanNothingDue(t *testing.T) {
-	c := &Config{Store: blob.NewMemory(), Bucket: "geo", OTXKey: func(context.Context) (string, error) { return "", nil }}
+	c := &Config{Store: blobtest.NewMemory(), Bucket: "geo", OTXKey: func(context.Context) (string, error) { return "", nil }}
 	plan, err := c.Plan(context.Background())
 	if err != nil || len(plan.Sources) != 0 || plan.Skipped["otx"] != "no API key" {
 		t.Errorf("plan %+v %v", plan, err)

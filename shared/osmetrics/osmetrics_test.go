@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/osmetrics"
 	"github.com/siemloader/siem/shared/runner"
@@ -74,7 +74,7 @@ func TestExportThenLoadAsIndexMetrics(t *testing.T) {
 	if err := os.WriteFile(file, out["siem-logs/"+res.Key], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	sum, err := runner.Run(context.Background(), runner.Options{Paths: []string{dir}, OutDir: t.TempDir(), Indexer: sink})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/pipeline"
 )
 
@@ -29,7 +30,7 @@ func (p *poisonOn) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, err
 func batchKey(n string) string { return strings.Replace(vpcKey, "_h.log.gz", "_"+n+".log.gz", 1) }
 
 func TestLoadBatch(t *testing.T) {
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	f := newFixture(t, pipeline.StepsConfig{Indexer: &poisonOn{Indexer: sink, key: "_poison.log.gz"}})
 	ctx := context.Background()
 	for name, body := range map[string]string{"a": vpcLines(5), "b": vpcLines(3, 2), "poison": vpcLines(4)} {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/geoip"
 	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/logtype"
@@ -253,7 +254,7 @@ func TestLoadObjectDamagedGzip(t *testing.T) {
 
 // refusing fails every call after the first n with a retryable error.
 type refusing struct {
-	sink  *bulk.MemorySink
+	sink  *bulktest.MemorySink
 	calls int
 	n     int
 }
@@ -271,7 +272,7 @@ func (r *refusing) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, err
 // never a partial success.
 func TestLoadRetryableFailsTheCall(t *testing.T) {
 	ctx := context.Background()
-	r := &refusing{sink: bulk.NewMemorySink(), n: 1}
+	r := &refusing{sink: bulktest.NewMemorySink(), n: 1}
 	f := newFixture(t, pipeline.StepsConfig{Indexer: r, IndexBatch: 100})
 	f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(1000)))
 	_, err := f.steps.Load(ctx, pipeline.Chunk{Source: pipeline.ObjectRef{Bucket: logBucket, Key: vpcKey}, LogType: "vpcflowlogs", Data: pipeline.ObjectRef{Bucket: logBucket, Key: vpcKey}})
@@ -288,7 +289,7 @@ func TestLoadRetryableFailsTheCall(t *testing.T) {
 func TestLoadObjectRetryableDeadLetters(t *testing.T) {
 	ctx := context.Background()
 	for _, workers := range []int{1, 2} {
-		r := &refusing{sink: bulk.NewMemorySink(), n: 1}
+		r := &refusing{sink: bulktest.NewMemorySink(), n: 1}
 		f := newFixture(t, pipeline.StepsConfig{Indexer: r, IndexBatch: 100})
 		f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(1000)))
 		res, err := f.steps.LoadObject(ctx, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey}, workers, 50)

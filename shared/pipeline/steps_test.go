@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
@@ -53,14 +54,14 @@ func vpcLines(n int, bad ...int) string {
 }
 
 type fixture struct {
-	store *blob.Memory
-	sink  *bulk.MemorySink
+	store *blobtest.Memory
+	sink  *bulktest.MemorySink
 	steps *pipeline.Steps
 }
 
 func newFixture(t *testing.T, cfg pipeline.StepsConfig) *fixture {
 	t.Helper()
-	f := &fixture{store: blob.NewMemory(), sink: bulk.NewMemorySink()}
+	f := &fixture{store: blobtest.NewMemory(), sink: bulktest.NewMemorySink()}
 	cfg.Store, cfg.StagingBucket = f.store, staging
 	if cfg.Indexer == nil {
 		cfg.Indexer = f.sink
@@ -302,7 +303,7 @@ func TestIndexDeadLettersRefusedAndRetriesThrottled(t *testing.T) {
 	}
 	// Find the id of record 3 and refuse it.
 	var docs []bulk.Doc
-	ms := bulk.NewMemorySink()
+	ms := bulktest.NewMemorySink()
 	f2 := newFixture(t, pipeline.StepsConfig{Indexer: ms})
 	f2.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(5)))
 	f2.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
@@ -410,7 +411,7 @@ func TestCWLChunkedLikeInline(t *testing.T) {
 // readOnlyIndexer refuses writes to the listed indices as OpenSearch does
 // for a read-only block.
 type readOnlyIndexer struct {
-	sink     *bulk.MemorySink
+	sink     *bulktest.MemorySink
 	readOnly map[string]bool
 }
 
@@ -432,7 +433,7 @@ func (r *readOnlyIndexer) Index(ctx context.Context, docs []bulk.Doc) (bulk.Resu
 // Documents for a read-only index go to <index>_02 (then _03 ...), as the
 // reference redirects them, instead of being dead-lettered.
 func TestIndexRedirectsFromReadOnlyIndices(t *testing.T) {
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	idx := &readOnlyIndexer{sink: sink, readOnly: map[string]bool{}}
 	f := newFixture(t, pipeline.StepsConfig{Indexer: idx})
 	f.store.Put(context.Background(), logBucket, vpcKey, gz(vpcLines(5)))

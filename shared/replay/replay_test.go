@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/pipeline"
 )
@@ -25,7 +26,7 @@ func registry(t *testing.T, pattern string) *logtype.Registry {
 
 // refusing refuses documents whose id is listed, like a mapping conflict.
 type refusing struct {
-	sink   *bulk.MemorySink
+	sink   *bulktest.MemorySink
 	refuse map[string]bool
 }
 
@@ -49,7 +50,7 @@ func (r *refusing) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, err
 // clears the dead-letter file. Replaying again changes nothing.
 func TestReplayAfterFix(t *testing.T) {
 	ctx := context.Background()
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	const key = "logs/app/2024/03/04/app.log"
 	const content = "2024-03-04T05:06:07Z INFO started\n2024-03-04T05:06:08Z WARN disk 91%\n2024-03-04T05:06:09Z INFO ok\n"
 	store.Put(ctx, "logs", key, []byte(content))
@@ -57,7 +58,7 @@ func TestReplayAfterFix(t *testing.T) {
 	strict := registry(t, `^(?P<time>\S+) (?P<level>INFO) (?P<msg>.*)$`)
 	fixed := registry(t, `^(?P<time>\S+) (?P<level>INFO|WARN) (?P<msg>.*)$`)
 
-	first := bulk.NewMemorySink()
+	first := bulktest.NewMemorySink()
 	steps, err := pipeline.NewSteps(pipeline.StepsConfig{Store: store, StagingBucket: "staging", Registry: strict, Indexer: first, Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -75,8 +76,8 @@ func TestReplayAfterFix(t *testing.T) {
 	}
 
 	// What a fixed definition gives on a fresh load: the reference ids.
-	fresh := bulk.NewMemorySink()
-	freshStore := blob.NewMemory()
+	fresh := bulktest.NewMemorySink()
+	freshStore := blobtest.NewMemory()
 	freshStore.Put(ctx, "logs", key, []byte(content))
 	steps2, _ := pipeline.NewSteps(pipeline.StepsConfig{Store: freshStore, StagingBucket: "staging", Registry: fixed, Indexer: fresh, Now: now})
 	sp2, _ := steps2.Split(ctx, pipeline.SplitInput{Bucket: "logs", Key: key})
@@ -85,7 +86,7 @@ func TestReplayAfterFix(t *testing.T) {
 		t.Fatalf("fresh load: %d docs, %v", len(fresh.Docs()), err)
 	}
 
-	replayed := bulk.NewMemorySink()
+	replayed := bulktest.NewMemorySink()
 	r := &Replayer{Store: store, Bucket: "staging", Registry: fixed, Indexer: replayed, Now: now}
 	rep, err := r.Run(ctx, "dead-letter/")
 	if err != nil {
@@ -115,12 +116,12 @@ func TestReplayAfterFix(t *testing.T) {
 // with the new reason, and the rest are cleared from the file.
 func TestReplayIndexDeadLetters(t *testing.T) {
 	ctx := context.Background()
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	const key = "logs/app/x.log"
 	store.Put(ctx, "logs", key, []byte("2024-03-04T05:06:07Z INFO a\n2024-03-04T05:06:08Z INFO b\n"))
 	now := func() time.Time { return time.Date(2024, 3, 4, 6, 0, 0, 0, time.UTC) }
 	reg := registry(t, `^(?P<time>\S+) (?P<level>INFO) (?P<msg>.*)$`)
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	all := &refusing{sink: sink, refuse: map[string]bool{}}
 	steps, _ := pipeline.NewSteps(pipeline.StepsConfig{Store: store, StagingBucket: "staging", Registry: reg, Indexer: all, Now: now})
 	sp, _ := steps.Split(ctx, pipeline.SplitInput{Bucket: "logs", Key: key})
@@ -128,7 +129,7 @@ func TestReplayIndexDeadLetters(t *testing.T) {
 	// Refuse both the first time.
 	docsOf := func() []string {
 		var ids []string
-		x := bulk.NewMemorySink()
+		x := bulktest.NewMemorySink()
 		s, _ := pipeline.NewSteps(pipeline.StepsConfig{Store: store, StagingBucket: "staging", Registry: reg, Indexer: x, Now: now})
 		s.Index(ctx, p)
 		for _, d := range x.Docs() {

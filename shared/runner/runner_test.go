@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/pipeline"
 )
@@ -106,7 +107,7 @@ func TestRunDemo(t *testing.T) {
 
 func TestRunForcedTypeAndMissingPath(t *testing.T) {
 	out := t.TempDir()
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	sum, err := Run(context.Background(), Options{Paths: []string{"../logtypes/vpcflow/testdata/panther_scenario_attacker_vpc.log"}, LogType: "vpcflowlogs", OutDir: out, Indexer: sink})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/notify"
 	"github.com/siemloader/siem/shared/pipeline"
@@ -409,7 +409,7 @@ func TestBurstGlobalLimitPauseResume(t *testing.T) {
 
 	// The objects, in memory (the load function's code reads them through
 	// blob.Store; moto's S3 would take minutes for 10,000 puts).
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	r := rand.New(rand.NewPCG(10000, 14))
 	gens := []func(*rand.Rand) string{cloudTrailRecord, vpcFlowRecord, albRecord}
 	wantRecords, wantBad := 0, 0

@@ -17,6 +17,7 @@ import (
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/cost"
 	"github.com/siemloader/siem/shared/notify"
 	"github.com/siemloader/siem/shared/pipeline"
@@ -46,7 +47,7 @@ func (p *keyPoison) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, er
 func TestDispatchBatchesOnMoto(t *testing.T) {
 	srv := Start(t, nil)
 	s := srv.For(t)
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	poisoned := "AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/15/123456789012_vpcflowlogs_us-east-1_fl-1234_20240115T0030Z_p.log.gz"
 	objects := map[string][]byte{}
 	var msgs []events.SQSMessage
@@ -142,7 +143,7 @@ func TestDispatchBatchesOnMoto(t *testing.T) {
 func TestLoadConcurrencyLimitOnMoto(t *testing.T) {
 	srv := Start(t, nil)
 	s := srv.For(t)
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	sm := deployIngest(t, s, pipeline.StepsConfig{Indexer: sink, ChunkRecords: 20, InlineMaxBytes: 256,
 		Now: func() time.Time { return time.Date(2024, 1, 15, 1, 0, 0, 0, time.UTC) }})
 	steps, err := pipeline.NewSteps(pipeline.StepsConfig{Store: blob.S3{Client: s.S3}, StagingBucket: stagingBucket, Indexer: sink, ChunkRecords: 20, InlineMaxBytes: 256,

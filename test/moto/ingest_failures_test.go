@@ -9,6 +9,7 @@ import (
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/pipeline"
 )
 
@@ -63,7 +64,7 @@ func TestIngestNothingLost(t *testing.T) {
 
 	t.Run("FailedChunkDeadLetteredWhole", func(t *testing.T) {
 		s := srv.For(t)
-		sink := bulk.NewMemorySink()
+		sink := bulktest.NewMemorySink()
 		// 30 records in chunks of 10; the chunk holding line 15 can never be
 		// indexed. Its child catches the error and dead-letters the chunk.
 		sm := deployIngest(t, s, pipeline.StepsConfig{ChunkRecords: 10, InlineMaxBytes: 1, Indexer: &poisonIndexer{Indexer: sink, record: 15}})
@@ -94,7 +95,7 @@ func TestIngestNothingLost(t *testing.T) {
 
 	t.Run("InlineFailureDeadLettersAndFails", func(t *testing.T) {
 		s := srv.For(t)
-		sm := deployIngest(t, s, pipeline.StepsConfig{Indexer: &poisonIndexer{Indexer: bulk.NewMemorySink(), record: 2}})
+		sm := deployIngest(t, s, pipeline.StepsConfig{Indexer: &poisonIndexer{Indexer: bulktest.NewMemorySink(), record: 2}})
 		body := []byte(vpcFlowLog(5))
 		s.PutObject(logBucket, vpcFlowKey, body)
 		e := sm.Run("inline-poison", objectCreated(logBucket, vpcFlowKey, len(body)))
@@ -108,7 +109,7 @@ func TestIngestNothingLost(t *testing.T) {
 
 	t.Run("UnparsableLinesDeadLettered", func(t *testing.T) {
 		s := srv.For(t)
-		sink := bulk.NewMemorySink()
+		sink := bulktest.NewMemorySink()
 		sm := deployIngest(t, s, pipeline.StepsConfig{Indexer: sink})
 		body := []byte(vpcFlowLog(4) + "2 123456789012 truncated\n")
 		s.PutObject(logBucket, vpcFlowKey, body)
@@ -127,7 +128,7 @@ func TestIngestNothingLost(t *testing.T) {
 
 	t.Run("SkippedObject", func(t *testing.T) {
 		s := srv.For(t)
-		sm := deployIngest(t, s, pipeline.StepsConfig{Indexer: bulk.NewMemorySink()})
+		sm := deployIngest(t, s, pipeline.StepsConfig{Indexer: bulktest.NewMemorySink()})
 		e := sm.Run("skip", objectCreated(logBucket, "notes/readme.txt", 10))
 		if e.Status != "SUCCEEDED" || !strings.Contains(string(e.Output), pipeline.SkipUnknownType) {
 			t.Fatalf("%s %s\n%s", e.Status, e.Output, e.Trace())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/siemloader/siem/shared/blob"
 	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/cost"
 	_ "github.com/siemloader/siem/shared/logtypes/all"
 	"github.com/siemloader/siem/shared/parquet/parquettest"
@@ -232,7 +233,7 @@ func TestIngest(t *testing.T) {
 			s.PutObject(logBucket, tc.key, tc.body)
 			sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
 
-			sink := bulk.NewMemorySink()
+			sink := bulktest.NewMemorySink()
 			cfg := pipeline.StepsConfig{
 				Store:         blob.S3{Client: s.S3},
 				StagingBucket: stagingBucket,

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/siemloader/siem/shared/blob"
-	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/logtypes/golden"
 	"github.com/siemloader/siem/shared/pipeline"
@@ -141,7 +141,7 @@ func TestEveryLogTypeOnMoto(t *testing.T) {
 			s.CreateBucket(logBucket, stagingBucket)
 			s.PutObject(logBucket, def.SampleKey, sample.body)
 			sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
-			sink := bulk.NewMemorySink()
+			sink := bulktest.NewMemorySink()
 			steps, err := pipeline.NewSteps(pipeline.StepsConfig{
 				Store:         blob.S3{Client: s.S3},
 				StagingBucket: stagingBucket,

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/siemloader/siem/shared/blob"
-	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/notify"
 	"github.com/siemloader/siem/shared/pipeline"
 )
@@ -31,7 +31,7 @@ func TestNotificationsStartIngest(t *testing.T) {
 	s.PutObject(archive, key, body)
 	sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
 
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	steps, err := pipeline.NewSteps(pipeline.StepsConfig{
 		Store:         blob.S3{Client: s.S3},
 		StagingBucket: stagingBucket,
@@ -98,7 +98,7 @@ func TestSecurityLakeNotificationOnMoto(t *testing.T) {
 	s.CreateBucket(lake, stagingBucket)
 	s.PutObject(lake, key, body)
 	sm := s.CreateStateMachineFile("ingest", ingestASL, ingestSubstitutions())
-	sink := bulk.NewMemorySink()
+	sink := bulktest.NewMemorySink()
 	steps, err := pipeline.NewSteps(pipeline.StepsConfig{Store: blob.S3{Client: s.S3}, StagingBucket: stagingBucket, Indexer: sink})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/siemloader/siem/shared/blob"
+	"github.com/siemloader/siem/shared/blob/blobtest"
 )
 
 func tarGz(t *testing.T, name string, body []byte) []byte {
@@ -48,7 +48,7 @@ func TestRunKeepsLastGoodCopy(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := context.Background()
-	store := blob.NewMemory()
+	store := blobtest.NewMemory()
 	store.Put(ctx, "geo", "GeoLite2/GeoLite2-ASN.mmdb", []byte("last good copy"))
 	creds, err := ParseCredentials(`{"account_id": "123456", "license_key": "key-abc"}`)
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siemloader/siem/shared/blob"
-	"github.com/siemloader/siem/shared/bulk"
+	"github.com/siemloader/siem/shared/blob/blobtest"
+	"github.com/siemloader/siem/shared/bulk/bulktest"
 	"github.com/siemloader/siem/shared/pipeline"
 )
 
@@ -22,15 +22,15 @@ const (
 
 // Env is an in-memory deployment.
 type Env struct {
-	Store *blob.Memory
-	Sink  *bulk.MemorySink
+	Store *blobtest.Memory
+	Sink  *bulktest.MemorySink
 	Steps *pipeline.Steps
 }
 
 // New seeds LogBucket with every file under demoDir (keys relative to it).
 func New(t testing.TB, demoDir string) *Env {
 	t.Helper()
-	e := &Env{Store: blob.NewMemory(), Sink: bulk.NewMemorySink()}
+	e := &Env{Store: blobtest.NewMemory(), Sink: bulktest.NewMemorySink()}
 	err := filepath.Walk(demoDir, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
