@@ -14,7 +14,10 @@ type Doc struct {
 	Record int             `json:"record"`
 	Source json.RawMessage `json:"_source"`
 	// Encoded says Source was written by doc.AppendJSON in this process:
-	// a valid one-line JSON object that need not be checked again.
+	// a valid one-line JSON object that need not be checked again. It is
+	// an in-process promise to the indexer, so it lives here and is never
+	// stored: documents read back from staging (pipeline.StagedDoc) or
+	// from a dead letter come without it and are checked.
 	Encoded bool `json:"-"`
 }
 

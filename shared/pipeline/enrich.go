@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/doc"
 )
 
@@ -19,8 +18,8 @@ func (s *Steps) Enrich(ctx context.Context, in StepOutput) (StepOutput, error) {
 	if def == nil {
 		return StepOutput{}, fmt.Errorf("unknown log type %q", in.Chunk.LogType)
 	}
-	w := newGzLines()
-	err := s.readDocs(ctx, in.Docs, func(d bulk.Doc) error {
+	w := newDocWriter()
+	err := s.readDocs(ctx, in.Docs, func(d StagedDoc) error {
 		v, err := doc.Decode(d.Source)
 		if err != nil {
 			return fmt.Errorf("document %s: %w", d.ID, err)
@@ -44,7 +43,7 @@ func (s *Steps) Enrich(ctx context.Context, in StepOutput) (StepOutput, error) {
 			return fmt.Errorf("document %s: %w", d.ID, err)
 		}
 		d.Source = b
-		w.addDoc(d)
+		w.add(d)
 		return nil
 	})
 	if err != nil {

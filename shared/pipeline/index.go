@@ -42,8 +42,8 @@ func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
 		batch = batch[:0]
 		return err
 	}
-	err := s.readDocs(ctx, in.Docs, func(d bulk.Doc) error {
-		batch = append(batch, d)
+	err := s.readDocs(ctx, in.Docs, func(d StagedDoc) error {
+		batch = append(batch, d.bulkDoc())
 		if len(batch) >= s.cfg.IndexBatch {
 			return send()
 		}

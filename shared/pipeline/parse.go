@@ -10,7 +10,6 @@ import (
 	"io"
 
 	"github.com/siemloader/siem/shared/blob"
-	"github.com/siemloader/siem/shared/bulk"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 	"github.com/siemloader/siem/shared/normalize"
@@ -75,7 +74,7 @@ func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
 	defer closeFn()
 	now := s.cfg.Now()
 	norm := normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now).Routing(s.cfg.Registry).Excluding(s.cfg.Exclusions)
-	docs, dead := newGzLines(), newGzLines()
+	docs, dead := newDocWriter(), newGzLines()
 	out := StepOutput{Chunk: c}
 	srcURI := "s3://" + c.Source.Bucket + "/" + c.Source.Key
 	sink := &parseSink{out: &out, docs: docs, dead: dead, src: srcURI, logType: def.Name, now: normalize.FormatTime(now)}
@@ -99,13 +98,14 @@ func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
 // parseSink collects the parse step's documents and dead letters.
 type parseSink struct {
 	out          *StepOutput
-	docs, dead   *gzLines
+	docs         *docWriter
+	dead         *gzLines
 	src, logType string
 	now          string
 }
 
 func (p *parseSink) Document(rec format.Record, o normalize.Output, source []byte) error {
-	p.docs.addDoc(bulk.Doc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: source})
+	p.docs.add(StagedDoc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: source})
 	p.out.Counts.Pending++
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/siemloader/siem/shared/bulk"
@@ -57,8 +58,50 @@ func (g *gzLines) add(v any) error {
 	return nil
 }
 
-// addDoc writes a document line without re-encoding its source.
-func (g *gzLines) addDoc(d bulk.Doc) {
+func (g *gzLines) bytes() []byte {
+	g.zw.Close()
+	return g.buf.Bytes()
+}
+
+// A staged document file (docs/<source>/<chunk>.parsed.ndjson.gz, written
+// by parse, and .enriched.ndjson.gz, written by enrich) is gzip JSON
+// lines, one document a line, in this field order:
+//
+//	{"_index":<string>,"_id":<string>,"record":<number>,"_source":<object>}
+//
+// The source is written as it came, not re-encoded. The file has no
+// version line (unlike a staged chunk file): its one format is the one
+// above. docWriter is its only encoder and readStagedDocs its only decoder.
+
+// StagedDoc is one document as the separate steps stage it between them
+// (parse -> enrich -> index). It is converted to a bulk.Doc only where it
+// is handed to the indexer (bulkDoc).
+//
+// It has no counterpart of bulk.Doc.Encoded, on purpose: that flag is an
+// in-process promise ("this process wrote Source with doc.AppendJSON, do
+// not check it again") that belongs to the indexer's input. A staged
+// document was written by another invocation and read back from storage
+// like any other object, so the bulk client checks its source again.
+type StagedDoc struct {
+	Index  string          `json:"_index"`
+	ID     string          `json:"_id"`
+	Record int             `json:"record"`
+	Source json.RawMessage `json:"_source"`
+}
+
+// bulkDoc is d as the indexer takes it. Encoded stays false (see
+// StagedDoc).
+func (d StagedDoc) bulkDoc() bulk.Doc {
+	return bulk.Doc{Index: d.Index, ID: d.ID, Record: d.Record, Source: d.Source}
+}
+
+// docWriter encodes a staged document file.
+type docWriter struct{ g *gzLines }
+
+func newDocWriter() *docWriter { return &docWriter{g: newGzLines()} }
+
+// add writes a document line without re-encoding its source.
+func (w *docWriter) add(d StagedDoc) {
 	line := make([]byte, 0, len(d.Source)+len(d.Index)+len(d.ID)+48)
 	line = append(line, `{"_index":`...)
 	line, _ = doc.AppendJSON(line, d.Index)
@@ -69,35 +112,41 @@ func (g *gzLines) addDoc(d bulk.Doc) {
 	line = append(line, `,"_source":`...)
 	line = append(line, d.Source...)
 	line = append(line, '}', '\n')
-	g.zw.Write(line)
-	g.n++
+	w.g.zw.Write(line)
+	w.g.n++
 }
 
-func (g *gzLines) bytes() []byte {
-	g.zw.Close()
-	return g.buf.Bytes()
-}
+// bytes closes the file and returns its content.
+func (w *docWriter) bytes() []byte { return w.g.bytes() }
 
-func (s *Steps) readDocs(ctx context.Context, ref ObjectRef, fn func(bulk.Doc) error) error {
-	body, err := s.cfg.Store.Get(ctx, ref.Bucket, ref.Key)
+// readStagedDocs decodes a staged document file, calling fn for each
+// document in order. Errors of the file's content are prefixed with name;
+// fn's errors are returned as they are.
+func readStagedDocs(r io.Reader, name string, fn func(StagedDoc) error) error {
+	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return storeError(err)
-	}
-	defer body.Close()
-	zr, err := gzip.NewReader(body)
-	if err != nil {
-		return fmt.Errorf("s3://%s/%s: %w", ref.Bucket, ref.Key, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
-		var d bulk.Doc
+		var d StagedDoc
 		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
-			return fmt.Errorf("s3://%s/%s: %w", ref.Bucket, ref.Key, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if err := fn(d); err != nil {
 			return err
 		}
 	}
 	return sc.Err()
+}
+
+// readDocs reads the staged document file ref.
+func (s *Steps) readDocs(ctx context.Context, ref ObjectRef, fn func(StagedDoc) error) error {
+	body, err := s.cfg.Store.Get(ctx, ref.Bucket, ref.Key)
+	if err != nil {
+		return storeError(err)
+	}
+	defer body.Close()
+	return readStagedDocs(body, "s3://"+ref.Bucket+"/"+ref.Key, fn)
 }
