@@ -113,18 +113,53 @@ func (s markingSigner) SignRequest(r *http.Request) error {
 	return nil
 }
 
-// New returns a client for cfg.
+// New returns a client for cfg: the endpoint, the settings with their
+// defaults, then the auth mode, checked in that order.
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.Endpoint))
+	u, endpoint, err := parseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	c := newClient(cfg, endpoint)
+	osCfg := opensearch.Config{
+		Addresses: []string{endpoint},
+		Header:    http.Header{"Accept": {"application/json"}},
+		// Retries are ours (attempt count, 429, backoff); the client's own
+		// would multiply them. Its node discovery stays off.
+		DisableRetry:         true,
+		DiscoverNodesOnStart: new(false),
+		// No request gzip: with SigV4 it breaks signatures.
+		CompressRequestBody: false,
+	}
+	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
+		osCfg.Transport = cfg.HTTPClient.Transport
+	}
+	if err := c.setAuth(cfg, u.Hostname(), &osCfg); err != nil {
+		return nil, err
+	}
+	if c.os, err = opensearch.NewClient(osCfg); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseEndpoint checks an endpoint URL and returns it parsed and as the
+// client's address (no query, fragment or trailing slash).
+func parseEndpoint(raw string) (*url.URL, string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("opensearch endpoint %q: want http(s)://host[:port]", cfg.Endpoint)
+		return nil, "", fmt.Errorf("opensearch endpoint %q: want http(s)://host[:port]", raw)
 	}
 	if u.User != nil {
-		return nil, errors.New("opensearch endpoint must not carry credentials; use Username/Password")
+		return nil, "", errors.New("opensearch endpoint must not carry credentials; use Username/Password")
 	}
 	u.RawQuery, u.Fragment = "", ""
-	endpoint := strings.TrimRight(u.String(), "/")
+	return u, strings.TrimRight(u.String(), "/"), nil
+}
 
+// newClient is a client for endpoint with cfg's settings, defaults filled
+// in (no auth and no transport yet).
+func newClient(cfg Config, endpoint string) *Client {
 	c := &Client{
 		endpoint:    endpoint,
 		maxBody:     cfg.MaxBodyBytes,
@@ -152,21 +187,13 @@ func New(cfg Config) (*Client, error) {
 	if c.sleep == nil {
 		c.sleep = sleepCtx
 	}
+	return c
+}
 
-	osCfg := opensearch.Config{
-		Addresses: []string{endpoint},
-		Header:    http.Header{"Accept": {"application/json"}},
-		// Retries are ours (attempt count, 429, backoff); the client's own
-		// would multiply them. Its node discovery stays off.
-		DisableRetry:         true,
-		DiscoverNodesOnStart: new(false),
-		// No request gzip: with SigV4 it breaks signatures.
-		CompressRequestBody: false,
-	}
-	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
-		osCfg.Transport = cfg.HTTPClient.Transport
-	}
-
+// setAuth decides the auth mode (none, basic or sigv4; basic when only a
+// username is given) and sets osCfg's credentials or signer for it. host
+// is the endpoint's host name (the SigV4 service and region defaults).
+func (c *Client) setAuth(cfg Config, host string, osCfg *opensearch.Config) error {
 	c.auth = strings.ToLower(strings.TrimSpace(cfg.Auth))
 	if c.auth == "" {
 		c.auth = "none"
@@ -178,57 +205,60 @@ func New(cfg Config) (*Client, error) {
 	case "none":
 	case "basic":
 		if cfg.Username == "" || cfg.Password == "" {
-			return nil, errors.New("opensearch basic auth needs a username and a password")
+			return errors.New("opensearch basic auth needs a username and a password")
 		}
 		osCfg.Username, osCfg.Password = cfg.Username, cfg.Password
 	case "sigv4":
 		c.service = strings.ToLower(strings.TrimSpace(cfg.Service))
 		if c.service == "" {
 			c.service = "es"
-			if strings.HasSuffix(strings.ToLower(u.Hostname()), ".aoss.amazonaws.com") {
+			if strings.HasSuffix(strings.ToLower(host), ".aoss.amazonaws.com") {
 				c.service = "aoss"
 			}
 		}
 		if c.service != "es" && c.service != "aoss" {
-			return nil, fmt.Errorf("opensearch SigV4 service %q: want es (managed domains) or aoss (serverless)", cfg.Service)
+			return fmt.Errorf("opensearch SigV4 service %q: want es (managed domains) or aoss (serverless)", cfg.Service)
 		}
-		var awsCfg aws.Config
-		if cfg.AWSConfig != nil {
-			awsCfg = cfg.AWSConfig.Copy()
-		} else {
-			var opts []func(*awsconfig.LoadOptions) error
-			if cfg.Region != "" {
-				opts = append(opts, awsconfig.WithRegion(cfg.Region))
-			}
-			if awsCfg, err = awsconfig.LoadDefaultConfig(context.Background(), opts...); err != nil {
-				return nil, fmt.Errorf("loading AWS config for SigV4: %w", err)
-			}
-		}
-		if cfg.Region != "" {
-			awsCfg.Region = cfg.Region
-		}
-		if awsCfg.Region == "" {
-			awsCfg.Region = RegionFromHost(u.Hostname())
-		}
-		if awsCfg.Region == "" {
-			return nil, fmt.Errorf("opensearch SigV4 needs a region (none configured and none in host %q)", u.Hostname())
-		}
-		if awsCfg.Credentials == nil {
-			return nil, errors.New("opensearch SigV4 needs AWS credentials")
-		}
-		s, err := awsv2.NewSignerWithService(awsCfg, c.service)
+		s, err := sigv4Signer(cfg, c.service, host)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		osCfg.Signer = markingSigner{s}
 	default:
-		return nil, fmt.Errorf("opensearch auth %q: want sigv4, basic or none", cfg.Auth)
+		return fmt.Errorf("opensearch auth %q: want sigv4, basic or none", cfg.Auth)
 	}
+	return nil
+}
 
-	if c.os, err = opensearch.NewClient(osCfg); err != nil {
-		return nil, err
+// sigv4Signer signs for service with cfg's AWS config (or the default
+// one), its region from cfg.Region, the AWS config, then host.
+func sigv4Signer(cfg Config, service, host string) (signer.Signer, error) {
+	var awsCfg aws.Config
+	if cfg.AWSConfig != nil {
+		awsCfg = cfg.AWSConfig.Copy()
+	} else {
+		var opts []func(*awsconfig.LoadOptions) error
+		if cfg.Region != "" {
+			opts = append(opts, awsconfig.WithRegion(cfg.Region))
+		}
+		var err error
+		if awsCfg, err = awsconfig.LoadDefaultConfig(context.Background(), opts...); err != nil {
+			return nil, fmt.Errorf("loading AWS config for SigV4: %w", err)
+		}
 	}
-	return c, nil
+	if cfg.Region != "" {
+		awsCfg.Region = cfg.Region
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = RegionFromHost(host)
+	}
+	if awsCfg.Region == "" {
+		return nil, fmt.Errorf("opensearch SigV4 needs a region (none configured and none in host %q)", host)
+	}
+	if awsCfg.Credentials == nil {
+		return nil, errors.New("opensearch SigV4 needs AWS credentials")
+	}
+	return awsv2.NewSignerWithService(awsCfg, service)
 }
 
 // Close releases the client's idle connections and background work.
