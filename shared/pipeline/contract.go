@@ -1,6 +1,17 @@
-// Package pipeline holds the ingest steps (split, parse, enrich, index) and
-// the JSON contracts between them. The Lambda handlers in functions/ and the
-// local runner in cmd/siem call the same code.
+// Package pipeline holds the ingest steps and the JSON contracts between
+// them. The Lambda handlers in functions/ and the local runner in cmd/siem
+// call the same code.
+//
+// Two steps are deployed: split (plan, cut, dead-letter, summarize) and
+// load, which parses, enriches and indexes a chunk or a batch of small
+// objects in one pass, so a document is decoded once and encoded once
+// and never staged. Enrichment is not a step of its own because the
+// enrichers are functions of the document in memory: a separate step
+// would only add a staged write, a read and a re-decode per document.
+// Parse, Enrich and Index, with the staged document files between them
+// (StagedDoc), are the earlier three-step form; no deployed function or
+// runner path calls them any more, and only the tests that check their
+// contract do.
 //
 // State payloads never carry records: records travel as S3 objects
 // (chunks, document files) and the state carries references and counts.
