@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"errors"
+	"github.com/siemloader/siem/shared/logtype"
 	"regexp"
 	"strings"
 )
@@ -25,6 +26,17 @@ var (
 	// or "<190>Jan 19 13:36:47 host".
 	cefSyslog = regexp.MustCompile(`^(?:<(?P<syslog_pri>\d{1,3})>)?(?:\d+ )?(?P<syslog_timestamp>\d{4}-\d\d-\d\dT\S+|[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?: \d{4})?)? *(?P<syslog_host>\S+)?\s*$`)
 )
+
+// CEFFormat: one CEF event per line, optionally after a syslog header.
+var CEFFormat = &Format{
+	Name:  "cef",
+	Frame: newLineFramer,
+	Decode: func(_ *logtype.Definition, rec Record) (map[string]any, error) {
+		return decodeCEF(unwrapMessage(rec.Raw))
+	},
+}
+
+func init() { Register(CEFFormat) }
 
 func decodeCEF(raw []byte) (map[string]any, error) {
 	i := bytes.Index(raw, []byte("CEF:"))

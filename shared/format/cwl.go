@@ -52,10 +52,34 @@ type cwlFramer struct {
 // cwlTag starts every framed log event.
 var cwlTag = []byte(`{"@cwl":"event",`)
 
-// newCWLFramer frames subscription data. Content that does not start with
-// a JSON object is the log itself (exported or copied without the
-// subscription), framed by the log type's own format.
-func newCWLFramer(def *logtype.Definition, r io.Reader) Framer {
+// CWL wraps a format for CloudWatch Logs subscription data (via_cwl):
+// each log event is a record, its message a record of inner. Content that
+// does not start with a JSON object is the log itself (exported or copied
+// without the subscription), framed and decoded by inner. An event whose
+// log group another log type claims (cwl_log_group) is decoded as that
+// type, with that type's own format.
+func CWL(inner *Format) *Format {
+	w := &cwlFormat{inner: inner, innerJSON: inner.Name == JSONName}
+	return &Format{
+		Name:  "cwl(" + inner.Name + ")",
+		Frame: w.frame,
+		Decode: func(def *logtype.Definition, rec Record) (map[string]any, error) {
+			fields, _, err := w.decode(def, rec, nil)
+			return fields, err
+		},
+		Routed: w.decode,
+	}
+}
+
+type cwlFormat struct {
+	inner *Format
+	// innerJSON: a JSON object that is not an envelope is a record of
+	// inner (a JSON log delivered without the subscription).
+	innerJSON bool
+}
+
+// frame frames subscription data, or the log itself with inner.
+func (w *cwlFormat) frame(def *logtype.Definition, r io.Reader) Framer {
 	br := bufio.NewReaderSize(r, 64<<10)
 	// Look past leading blank lines without consuming them (line numbers
 	// of a plain log must stay right).
@@ -71,7 +95,7 @@ func newCWLFramer(def *logtype.Definition, r io.Reader) Framer {
 			break
 		}
 	}
-	return formatFramer(def, br)
+	return w.inner.Frame(def, br)
 }
 
 func (f *cwlFramer) Next() (Record, error) {
@@ -130,13 +154,16 @@ type CWLMeta struct {
 // removes it.
 const MetaKey = "__cwl"
 
-func decodeCWL(def *logtype.Definition, rec Record, route Router) (map[string]any, *logtype.Definition, error) {
+func (w *cwlFormat) decode(def *logtype.Definition, rec Record, route Router) (map[string]any, *logtype.Definition, error) {
+	if rec.Fields != nil {
+		return rec.Fields, def, nil
+	}
 	if !bytes.HasPrefix(rec.Raw, cwlTag) {
 		// A record that came as it is: a plain log line, or a JSON record
 		// of a JSON log type. A JSON object in a text log type's
 		// subscription data is neither.
-		if def.Format == "json" || len(rec.Raw) == 0 || rec.Raw[0] != '{' {
-			fields, err := decodeRecord(def, rec)
+		if w.innerJSON || len(rec.Raw) == 0 || rec.Raw[0] != '{' {
+			fields, err := w.inner.Decode(def, rec)
 			return fields, def, err
 		}
 		return nil, def, fmt.Errorf("not a CloudWatch Logs subscription message (expected {messageType, logGroup, logEvents[...]})")
@@ -151,8 +178,16 @@ func decodeCWL(def *logtype.Definition, rec Record, route Router) (map[string]an
 			def, routed = d, true
 		}
 	}
+	f := w.inner
+	if routed {
+		// The event is the routed log type's: its own format reads it.
+		var err error
+		if f, err = baseFormat(def); err != nil {
+			return nil, def, err
+		}
+	}
 	inner := Record{Num: rec.Num, Raw: bytes.TrimSpace([]byte(e.Message)), Header: rec.Header}
-	fields, err := decodeRecord(def, inner)
+	fields, err := f.Decode(def, inner)
 	if err != nil {
 		switch {
 		case routed:

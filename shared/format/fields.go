@@ -124,6 +124,19 @@ func unescapeQuoted(s string) string {
 	return b.String()
 }
 
+// Fields: one record per line, its values separated as the log type's
+// delimiter says (white space when empty, quotes honoured) and named by its
+// columns in order; a line may stop after min_columns values.
+var Fields = &Format{
+	Name:  "fields",
+	Frame: newLineFramer,
+	Decode: func(def *logtype.Definition, rec Record) (map[string]any, error) {
+		return decodeFields(def, unwrapMessage(rec.Raw))
+	},
+}
+
+func init() { Register(Fields) }
+
 // decodeFields names the values of a "fields" line by the definition's
 // columns. Lines may stop after min_columns (older format versions);
 // values past the known columns are kept in extra_fields.

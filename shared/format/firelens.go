@@ -39,8 +39,21 @@ type fireLensFramer struct {
 	skipStderr bool
 }
 
-func newFireLensFramer(def *logtype.Definition, r io.Reader) Framer {
-	return &fireLensFramer{lines: &lineFramer{r: bufio.NewReaderSize(r, 256<<10)}, skipStderr: def.IgnoreContainerStderr}
+// FireLens wraps a format for FireLens output (via_firelens): each line
+// is a JSON object whose "log" is a record of inner; the task's metadata
+// become fields. A line that is not a FireLens object is decoded by inner
+// as it is (a plain export). Lines are framed one by one whatever inner
+// frames.
+func FireLens(inner *Format) *Format {
+	return &Format{
+		Name: "firelens(" + inner.Name + ")",
+		Frame: func(def *logtype.Definition, r io.Reader) Framer {
+			return &fireLensFramer{lines: &lineFramer{r: bufio.NewReaderSize(r, 256<<10)}, skipStderr: def.IgnoreContainerStderr}
+		},
+		Decode: func(def *logtype.Definition, rec Record) (map[string]any, error) {
+			return decodeFireLens(inner, def, rec)
+		},
+	}
 }
 
 func (f *fireLensFramer) Next() (Record, error) {
@@ -55,13 +68,13 @@ func (f *fireLensFramer) Next() (Record, error) {
 	return rec, nil
 }
 
-func decodeFireLens(def *logtype.Definition, rec Record) (map[string]any, error) {
+func decodeFireLens(inner *Format, def *logtype.Definition, rec Record) (map[string]any, error) {
 	var l fireLensLine
 	if len(rec.Raw) == 0 || rec.Raw[0] != '{' || json.Unmarshal(rec.Raw, &l) != nil || l.Log == nil {
 		// Not a FireLens line: the log itself (a plain export).
-		return decodeRecord(def, rec)
+		return inner.Decode(def, rec)
 	}
-	fields, err := decodeRecord(def, Record{Num: rec.Num, Raw: []byte(*l.Log), Header: rec.Header})
+	fields, err := inner.Decode(def, Record{Num: rec.Num, Raw: []byte(*l.Log), Header: rec.Header})
 	if err != nil {
 		if l.Source != "stderr" {
 			return nil, err

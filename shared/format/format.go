@@ -4,6 +4,11 @@
 // Framing is cheap and done once (split step); decoding is per record
 // (parse step). A Record carries its 1-based number in the source object:
 // the line number for line formats, the ordinal for JSON records.
+//
+// Each file format is a registered Format (Register, Lookup); a log type's
+// format: names one and Resolve finds it, wrapped for CloudWatch Logs
+// (CWL) or FireLens when the log type comes that way. README.md lists
+// them and says how to add one.
 package format
 
 import (
@@ -12,14 +17,10 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
-	"sync/atomic"
 
-	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/logtype"
 )
 
@@ -93,28 +94,20 @@ func Gunzip(r io.Reader) (io.Reader, error) {
 }
 
 // NewFramer returns the framer for the definition's format over plain
-// (already decompressed) content.
+// (already decompressed) content. A format that is not registered gives a
+// framer of one FrameError naming the log type and the format.
 func NewFramer(def *logtype.Definition, r io.Reader) Framer {
-	if def.ViaCWL {
-		return newCWLFramer(def, r)
+	f, err := Resolve(def)
+	if err != nil {
+		return Failed(err)
 	}
-	if def.ViaFireLens {
-		return newFireLensFramer(def, r)
-	}
-	return formatFramer(def, r)
+	return f.Frame(def, r)
 }
 
-func formatFramer(def *logtype.Definition, r io.Reader) Framer {
-	switch def.Format {
-	case "json":
-		return newJSONFramer(r, def.RecordsField)
-	case "csv":
-		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), csv: true, marker: def.HeaderMarker, max: CurrentLimits().MaxRecordBytes}
-	case "multiline":
-		return &multilineFramer{r: bufio.NewReaderSize(r, 256<<10), first: def.FirstLineRegexp(), max: CurrentLimits().MaxRecordBytes}
-	default:
-		return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), skip: def.HeaderLines, max: CurrentLimits().MaxRecordBytes}
-	}
+// newLineFramer is the framer of line formats: one record per non-empty
+// line, after the definition's header lines.
+func newLineFramer(def *logtype.Definition, r io.Reader) Framer {
+	return &lineFramer{r: bufio.NewReaderSize(r, 256<<10), skip: def.HeaderLines, max: CurrentLimits().MaxRecordBytes}
 }
 
 // lineFramer yields one record per non-empty line.
@@ -230,199 +223,17 @@ func DecodeRouted(def *logtype.Definition, rec Record, route Router) (map[string
 	if rec.Fields != nil {
 		return rec.Fields, def, nil
 	}
-	if def.ViaCWL {
-		return decodeCWL(def, rec, route)
+	f, err := Resolve(def)
+	if err != nil {
+		return nil, def, err
 	}
-	if def.ViaFireLens {
-		fields, err := decodeFireLens(def, rec)
-		return fields, def, err
-	}
-	fields, err := decodeRecord(def, rec)
-	return fields, def, err
-}
-
-func decodeRecord(def *logtype.Definition, rec Record) (map[string]any, error) {
-	switch def.Format {
-	case "json", "parquet":
-		// A Parquet row without its fields is its JSON (a dead letter
-		// being replayed).
-		v, err := doc.Decode(rec.Raw)
-		if err != nil {
-			return nil, fmt.Errorf("invalid JSON record: %w", err)
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("JSON record is %s, not an object", jsonKind(v))
-		}
-		m = unwrapEventBridge(m)
-		if def.RecordsField != "" {
-			for _, name := range strings.Split(def.RecordsField, "|") {
-				if _, wrapped := m[name]; wrapped {
-					return nil, fmt.Errorf("field %q is not a list of records", name)
-				}
-			}
-			if def.RequiredField != "" {
-				if _, ok := m[def.RequiredField]; !ok {
-					// Not shaped like this log type's records, but an object:
-					// it loads with what can be mapped and says why.
-					m[ProblemKey] = fmt.Sprintf("JSON object without a %q field: not a %s record as AWS delivers it", def.RequiredField, def.Name)
-				}
-			}
-		}
-		return m, nil
-	case "csv":
-		return decodeCSV(def, rec)
-	case "fields":
-		return decodeFields(def, unwrapMessage(rec.Raw))
-	case "cef":
-		return decodeCEF(unwrapMessage(rec.Raw))
-	default:
-		raw := unwrapMessage(rec.Raw)
-		if def.Format == "multiline" {
-			first, _, _ := bytes.Cut(raw, []byte{'\n'})
-			if !def.FirstLineRegexp().Match(first) {
-				return nil, errors.New("lines before the first record (no line matching multiline_firstline starts them)")
-			}
-		}
-		if d := logtype.LookupDecoder(def.Decoder); d != nil {
-			return d(raw)
-		}
-		re := def.PatternRegexp()
-		m := re.FindSubmatchIndex(raw)
-		if m == nil || m[0] != 0 {
-			return nil, errors.New("line does not match the log type's pattern")
-		}
-		// One string for the line; every value is a substring of it.
-		line := string(raw)
-		names := re.SubexpNames()
-		out := make(map[string]any, len(names)+docHeadroom)
-		vals := NewValues(len(names))
-		for i, name := range names {
-			if name == "" || m[2*i] < 0 {
-				continue
-			}
-			out[name] = vals.Box(line[m[2*i]:m[2*i+1]])
-		}
-		return out, nil
-	}
-}
-
-// headerCache keeps the parsed headers: every record of a file shares
-// one, so names are split and normalised once, not per record.
-// The cache is bounded: a file full of distinct junk headers cannot grow it.
-// lastHeader answers the common case (the same header as the record
-// before) without the lock.
-var (
-	headerMu    sync.Mutex
-	headerCache = map[headerKey]*headerEntry{}
-	lastHeader  atomic.Pointer[headerEntry]
-)
-
-type headerKey struct{ header, delim string }
-
-type headerEntry struct {
-	key   headerKey
-	names []string
-}
-
-func headerNames(header, delim string) []string {
-	key := headerKey{header, delim}
-	if e := lastHeader.Load(); e != nil && e.key == key {
-		return e.names
-	}
-	headerMu.Lock()
-	e, ok := headerCache[key]
-	headerMu.Unlock()
-	if !ok {
-		e = &headerEntry{key: key, names: parseHeader(header, delim)}
-		headerMu.Lock()
-		if len(headerCache) >= 64 {
-			headerCache = map[headerKey]*headerEntry{}
-		}
-		headerCache[key] = e
-		headerMu.Unlock()
-	}
-	lastHeader.Store(e)
-	return e.names
-}
-
-func parseHeader(header, delim string) []string {
-	if strings.HasPrefix(header, "#") {
-		// "#Fields: date time cs(Host) ...": drop the tag.
-		if _, rest, ok := strings.Cut(header, " "); ok {
-			header = rest
-		}
-	}
-	var names []string
-	if delim == "" || !strings.Contains(header, delim) {
-		names = strings.Fields(header)
-	} else {
-		names = splitFields(header, delim, nil)
-	}
-	for i, n := range names {
-		names[i] = fieldName(n)
-	}
-	return names
+	return f.DecodeRouted(def, rec, route)
 }
 
 // docHeadroom is room made in a record's map for the fields normalization
 // adds at the top level (@message, @timestamp, event, source, ...), so the
 // map is not grown and rehashed on the way.
 const docHeadroom = 12
-
-func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
-	line := string(unwrapMessage(rec.Raw)) // one copy; values are substrings
-	delim := def.Delimiter
-	header := rec.Header
-	if delim == "" && strings.Contains(header, ",") && !strings.Contains(header, " ") {
-		delim = ","
-	}
-	var names []string
-	if header != "" {
-		names = headerNames(header, delim)
-	}
-	// Split on the stack, then one exact-size copy on the heap: the boxed
-	// values point into it.
-	var buf [64]string
-	split := splitFields(line, delim, buf[:0])
-	vals := append(make([]string, 0, len(split)), split...)
-	if header == "" {
-		for _, h := range def.DefaultHeaders {
-			if n := headerNames(h, def.Delimiter); len(n) == len(vals) {
-				names = n
-				break
-			}
-		}
-		if names == nil {
-			var counts []string
-			for _, h := range def.DefaultHeaders {
-				counts = append(counts, fmt.Sprint(len(headerNames(h, def.Delimiter))))
-			}
-			return nil, fmt.Errorf("no header line before this record, and its %d fields match no default format (%s fields)", len(vals), strings.Join(counts, ", "))
-		}
-	}
-	// A line may lack trailing fields when the log type says how many are
-	// required (fields added by later format versions); otherwise the
-	// count must match the header.
-	if len(vals) > len(names) || (len(vals) < len(names) && (def.MinColumns == 0 || len(vals) < def.MinColumns)) {
-		return nil, fmt.Errorf("line has %d fields but its header names %d", len(vals), len(names))
-	}
-	out := make(map[string]any, len(names)+docHeadroom)
-	for i := range vals {
-		out[names[i]] = BoxIn(vals, i) // vals is not written again
-	}
-	return out, nil
-}
-
-// fieldName turns a header name into a field name: cs(User-Agent) ->
-// cs_user_agent, x-edge-location -> x_edge_location.
-func fieldName(n string) string {
-	n = strings.NewReplacer("(", "_", ")", "", "-", "_").Replace(n)
-	if strings.ToLower(n) != n && strings.Contains(n, "_") {
-		n = strings.ToLower(n)
-	}
-	return n
-}
 
 // unwrapMessage returns the "message" of a line wrapped as a JSON object
 // ({"message": "..."}, as CloudWatch Logs and Firehose deliver text),
@@ -492,40 +303,4 @@ func splitSpace(s string, dst []string) []string {
 		dst = append(dst, s[start:])
 	}
 	return dst
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case []any:
-		return "a list"
-	case bool:
-		return "a boolean"
-	default:
-		return "a number"
-	}
-}
-
-// unwrapEventBridge returns the detail of an EventBridge event (as
-// Firehose delivers findings), with the envelope's id, source, account,
-// region and time kept as cwe_* fields; other objects are returned as
-// they are.
-func unwrapEventBridge(m map[string]any) map[string]any {
-	_, hasType := m["detail-type"]
-	_, hasResources := m["resources"]
-	detail, ok := m["detail"].(map[string]any)
-	if !hasType || !hasResources || !ok {
-		return m
-	}
-	for k, src := range map[string]string{"cwe_id": "id", "cwe_source": "source", "cwe_accountid": "account", "cwe_region": "region", "cwe_timestamp": "time"} {
-		if v, ok := m[src]; ok {
-			if _, taken := detail[k]; !taken {
-				detail[k] = v
-			}
-		}
-	}
-	return detail
 }

@@ -3,9 +3,33 @@ package format
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"github.com/siemloader/siem/shared/logtype"
 	"io"
 	"regexp"
 )
+
+// Multiline: as text, a record being the lines from one line matching the
+// log type's multiline_firstline to the next (stack traces, slow query
+// logs).
+var Multiline = &Format{
+	Name: "multiline",
+	Frame: func(def *logtype.Definition, r io.Reader) Framer {
+		return &multilineFramer{r: bufio.NewReaderSize(r, 256<<10), first: def.FirstLineRegexp(), max: CurrentLimits().MaxRecordBytes}
+	},
+	Decode: decodeMultiline,
+}
+
+func init() { Register(Multiline) }
+
+func decodeMultiline(def *logtype.Definition, rec Record) (map[string]any, error) {
+	raw := unwrapMessage(rec.Raw)
+	first, _, _ := bytes.Cut(raw, []byte{'\n'})
+	if !def.FirstLineRegexp().Match(first) {
+		return nil, errors.New("lines before the first record (no line matching multiline_firstline starts them)")
+	}
+	return decodeLine(def, raw)
+}
 
 // multilineFramer yields records that span lines: each starts at a line
 // matching the log type's first-line regex and runs to the next one

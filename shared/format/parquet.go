@@ -12,46 +12,82 @@ import (
 	"github.com/siemloader/siem/shared/parquet"
 )
 
-// OpenObject frames a whole object as stored: gzip or plain, text, JSON or
-// Parquet (recognized by its magic bytes whatever the log type's format,
-// as VPC Flow Logs deliver either). A Parquet object is read into memory;
-// the split step reads big ones by row group instead (NewParquetFramer).
-func OpenObject(def *logtype.Definition, r io.Reader) (Framer, error) {
-	br, isParquet, err := Plain(r)
+// Parquet: Apache Parquet rows, typed like JSON. Parquet content is
+// recognized by its magic bytes whatever the log type's format says (VPC
+// Flow Logs deliver text or Parquet); it is read whole (Open), and the
+// split step cuts big files by row groups. A record that comes without its
+// fields (a dead letter replayed) is the row's JSON. Content of a parquet
+// log type that is not Parquet is framed as lines by a streaming reader
+// (the split step) and refused by OpenObject.
+var Parquet = &Format{
+	Name:   "parquet",
+	Frame:  newLineFramer,
+	Decode: decodeJSON,
+	Sniff:  parquet.IsParquet,
+	Open:   openParquet,
+}
+
+func init() { Register(Parquet) }
+
+// openParquet reads the content into memory and frames its rows.
+func openParquet(def *logtype.Definition, br *bufio.Reader) (Framer, error) {
+	if head, _ := br.Peek(4); !parquet.IsParquet(head) {
+		return Failed(fmt.Errorf("not a Parquet file (starts with %q)", head)), nil
+	}
+	b, err := io.ReadAll(br)
 	if err != nil {
 		return nil, err
 	}
-	if isParquet {
-		b, err := io.ReadAll(br)
-		if err != nil {
-			return nil, err
-		}
-		f, err := parquet.Open(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			return Failed(err), nil
-		}
-		return NewParquetFramer(def, f, 0, len(f.RowGroups())), nil
+	f, err := parquet.Open(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return Failed(err), nil
 	}
-	if def.Format == "parquet" && !def.ViaCWL && !def.ViaFireLens {
-		head, _ := br.Peek(4)
-		return Failed(fmt.Errorf("not a Parquet file (starts with %q)", head)), nil
+	return NewParquetFramer(def, f, 0, len(f.RowGroups())), nil
+}
+
+// OpenObject frames a whole object as stored: gzip or plain, then with the
+// format that recognizes the content (Sniff: Parquet whatever the log
+// type's format), else the log type's format. A format read whole (Open)
+// gets the content at once; the split step reads big Parquet files by row
+// group instead (NewParquetFramer).
+func OpenObject(def *logtype.Definition, r io.Reader) (Framer, error) {
+	br, sniffed, err := plain(r)
+	if err != nil {
+		return nil, err
 	}
-	return NewFramer(def, br), nil
+	if sniffed != nil && sniffed.Open != nil {
+		return sniffed.Open(def, br)
+	}
+	f, err := Resolve(def)
+	if err != nil {
+		return Failed(err), nil
+	}
+	if f.Open != nil {
+		return f.Open(def, br)
+	}
+	return f.Frame(def, br), nil
 }
 
 // Plain returns an object's content decompressed (when gzip) and whether
-// that content is Parquet.
+// that content is of a format read whole (Parquet), which is not framed
+// as a stream.
 func Plain(r io.Reader) (*bufio.Reader, bool, error) {
+	br, sniffed, err := plain(r)
+	return br, sniffed != nil && sniffed.WholeObject(), err
+}
+
+// plain is Plain returning the format that recognizes the content, or nil.
+func plain(r io.Reader) (*bufio.Reader, *Format, error) {
 	plain, err := Decompress(r)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	br := bufio.NewReaderSize(plain, 64<<10)
 	head, err := br.Peek(4)
 	if err != nil && err != io.EOF {
-		return nil, false, err
+		return nil, nil, err
 	}
-	return br, parquet.IsParquet(head), nil
+	return br, Sniff(head), nil
 }
 
 // Failed is a framer for content that cannot be framed at all: it yields

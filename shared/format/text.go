@@ -1,0 +1,43 @@
+package format
+
+import (
+	"errors"
+
+	"github.com/siemloader/siem/shared/logtype"
+)
+
+// Text: one record per line (after header_lines), decoded by the log
+// type's pattern (an RE2 regex whose named groups are the fields) or by
+// the Go decoder it names. A line wrapped as {"message": "..."} is read
+// as its message.
+var Text = &Format{Name: "text", Frame: newLineFramer, Decode: decodeText}
+
+func init() { Register(Text) }
+
+func decodeText(def *logtype.Definition, rec Record) (map[string]any, error) {
+	return decodeLine(def, unwrapMessage(rec.Raw))
+}
+
+// decodeLine decodes a text record with the log type's decoder or pattern.
+func decodeLine(def *logtype.Definition, raw []byte) (map[string]any, error) {
+	if d := logtype.LookupDecoder(def.Decoder); d != nil {
+		return d(raw)
+	}
+	re := def.PatternRegexp()
+	m := re.FindSubmatchIndex(raw)
+	if m == nil || m[0] != 0 {
+		return nil, errors.New("line does not match the log type's pattern")
+	}
+	// One string for the line; every value is a substring of it.
+	line := string(raw)
+	names := re.SubexpNames()
+	out := make(map[string]any, len(names)+docHeadroom)
+	vals := NewValues(len(names))
+	for i, name := range names {
+		if name == "" || m[2*i] < 0 {
+			continue
+		}
+		out[name] = vals.Box(line[m[2*i]:m[2*i+1]])
+	}
+	return out, nil
+}
