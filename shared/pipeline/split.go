@@ -113,9 +113,10 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	}
 	defer body.Close()
 	head := bufio.NewReaderSize(body, 64<<10)
-	if magic, _ := head.Peek(4); parquet.IsParquet(magic) {
-		// Parquet is cut by row groups and nothing is staged: each chunk
-		// range-reads its own row groups from the source.
+	if magic, _ := head.Peek(4); wholeObject(magic) {
+		// Parquet (the only format read whole) is cut by row groups and
+		// nothing is staged: each chunk range-reads its own row groups
+		// from the source.
 		body.Close()
 		return s.splitParquet(ctx, out, whole, size, per)
 	}
@@ -174,6 +175,13 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 		return SplitOutput{}, err
 	}
 	return s.withManifest(ctx, out, chunks)
+}
+
+// wholeObject says the object's first bytes are those of a format that is
+// not read as a stream (format.Format.WholeObject: Parquet).
+func wholeObject(magic []byte) bool {
+	f := format.Sniff(magic)
+	return f != nil && f.WholeObject()
 }
 
 // splitParquet plans chunks of whole row groups of about per rows each.
