@@ -79,14 +79,7 @@ func appendObject(dst []byte, m map[string]any, e *Encoder) ([]byte, error) {
 	// Members are gathered with their values so the sorted walk
 	// needs no map lookups.
 	var small [48]pair
-	ms := small[:0]
-	if len(m) > len(small) {
-		ms = make([]pair, 0, len(m))
-	}
-	for k, v := range m {
-		ms = append(ms, pair{k, v})
-	}
-	sortMembers(ms)
+	ms := sortedMembers(m, small[:0])
 	return writeMembers(dst, ms, e)
 }
 
@@ -109,6 +102,16 @@ func writeMembers(dst []byte, ms []pair, e *Encoder) ([]byte, error) {
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// sortedMembers appends m's members to buf (a caller's stack array when
+// it is big enough) and sorts them by key.
+func sortedMembers(m map[string]any, buf []pair) []pair {
+	for k, v := range m {
+		buf = append(buf, pair{k, v})
+	}
+	sortMembers(buf)
+	return buf
 }
 
 type pair struct {

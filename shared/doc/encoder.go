@@ -84,14 +84,7 @@ func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, err
 		dst = dst[:mark]
 	}
 	var small [48]pair
-	ms := small[:0]
-	if len(m) > len(small) {
-		ms = make([]pair, 0, len(m))
-	}
-	for k, v := range m {
-		ms = append(ms, pair{k, v})
-	}
-	sortMembers(ms)
+	ms := sortedMembers(m, small[:0])
 	if e.orders == nil {
 		e.orders = map[string]*order{}
 	}
