@@ -300,69 +300,8 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		ts = n.ingested
 	}
 
-	// ECS mapping reads the raw record as it came in: compute every value
-	// first, then write (a target may share a prefix with a raw source).
-	vals := make([]any, len(n.plan))
-	for i, p := range n.plan {
-		if p.list {
-			if v := collect(d, p.target, p.sources); len(v) > 0 {
-				vals[i] = v
-			}
-			continue
-		}
-		for _, src := range p.sources {
-			v, ok := doc.Get(d, src)
-			if !ok || !doc.Present(v) {
-				continue
-			}
-			if cv, ok := ecs.Coerce(p.target, v); ok {
-				vals[i] = cv
-				break
-			}
-		}
-	}
-	_, rawProvider := doc.Get(d, "cloud.provider")
-	_, rawAccount := doc.Get(d, "cloud.account.id")
-	_, rawRegion := doc.Get(d, "cloud.region")
-
-	// Base fields win over raw fields of the same name.
-	d["@message"] = string(raw)
-	d["@timestamp"] = FormatTime(ts)
-	d["@log_type"] = def.Name
-	d["@log_s3bucket"] = n.src.Bucket
-	d["@log_s3key"] = n.src.Key
-	account := n.account
-	if cwl != nil {
-		d["@log_group"] = cwl.LogGroup
-		d["@log_stream"] = cwl.LogStream
-		if cwl.Owner != "" {
-			account = cwl.Owner
-		}
-	}
-	n.base[pathModule].Set(d, def.Name)
-	n.base[pathIngested].Set(d, n.ingestedText)
-	n.base[pathECSVersion].Set(d, ecs.Version)
-	if !rawProvider {
-		n.base[pathProvider].Set(d, "aws")
-	}
-	for i, p := range n.plan {
-		if vals[i] != nil {
-			p.path.Set(d, vals[i])
-		}
-	}
-	if !rawAccount && account != "" {
-		if _, ok := doc.Get(d, "cloud.account.id"); !ok {
-			n.base[pathAccount].Set(d, account)
-		}
-	}
-	if !rawRegion && n.region != "" {
-		if _, ok := doc.Get(d, "cloud.region"); !ok {
-			n.base[pathRegion].Set(d, n.region)
-		}
-	}
-	for _, st := range n.static {
-		st.path.Set(d, st.value)
-	}
+	vals := n.mapValues(d)
+	n.writeFields(d, raw, ts, cwl, vals)
 
 	var tr logtype.Result
 	if n.transform != nil {
@@ -419,6 +358,80 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		doc.Set(d, "error.message", msg)
 	}
 	return Output{Index: idx, ID: id, Doc: d, Def: def}, nil
+}
+
+// mapValues computes every ECS target's value from the raw record as it
+// came in, before any is written (a target may share a prefix with a raw
+// source).
+func (n *Normalizer) mapValues(d map[string]any) []any {
+	vals := make([]any, len(n.plan))
+	for i, p := range n.plan {
+		if p.list {
+			if v := collect(d, p.target, p.sources); len(v) > 0 {
+				vals[i] = v
+			}
+			continue
+		}
+		for _, src := range p.sources {
+			v, ok := doc.Get(d, src)
+			if !ok || !doc.Present(v) {
+				continue
+			}
+			if cv, ok := ecs.Coerce(p.target, v); ok {
+				vals[i] = cv
+				break
+			}
+		}
+	}
+	return vals
+}
+
+// writeFields writes the base fields (they win over raw fields of the same
+// name), the mapped values, the account and region the key or envelope
+// gives when the record has none, and the static fields.
+func (n *Normalizer) writeFields(d map[string]any, raw []byte, ts time.Time, cwl *format.CWLMeta, vals []any) {
+	def := n.def
+	_, rawProvider := doc.Get(d, "cloud.provider")
+	_, rawAccount := doc.Get(d, "cloud.account.id")
+	_, rawRegion := doc.Get(d, "cloud.region")
+
+	d["@message"] = string(raw)
+	d["@timestamp"] = FormatTime(ts)
+	d["@log_type"] = def.Name
+	d["@log_s3bucket"] = n.src.Bucket
+	d["@log_s3key"] = n.src.Key
+	account := n.account
+	if cwl != nil {
+		d["@log_group"] = cwl.LogGroup
+		d["@log_stream"] = cwl.LogStream
+		if cwl.Owner != "" {
+			account = cwl.Owner
+		}
+	}
+	n.base[pathModule].Set(d, def.Name)
+	n.base[pathIngested].Set(d, n.ingestedText)
+	n.base[pathECSVersion].Set(d, ecs.Version)
+	if !rawProvider {
+		n.base[pathProvider].Set(d, "aws")
+	}
+	for i, p := range n.plan {
+		if vals[i] != nil {
+			p.path.Set(d, vals[i])
+		}
+	}
+	if !rawAccount && account != "" {
+		if _, ok := doc.Get(d, "cloud.account.id"); !ok {
+			n.base[pathAccount].Set(d, account)
+		}
+	}
+	if !rawRegion && n.region != "" {
+		if _, ok := doc.Get(d, "cloud.region"); !ok {
+			n.base[pathRegion].Set(d, n.region)
+		}
+	}
+	for _, st := range n.static {
+		st.path.Set(d, st.value)
+	}
 }
 
 // TagInvalidUTF8 is added to the tags of a document whose record held
