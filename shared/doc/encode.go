@@ -42,17 +42,7 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 	case map[string]any:
 		return appendObject(dst, t, nil)
 	case []any:
-		dst = append(dst, '[')
-		var err error
-		for i, e := range t {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			if dst, err = AppendJSON(dst, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
+		return writeList(dst, t, "", nil)
 	case []string:
 		dst = append(dst, '[')
 		for i, e := range t {
@@ -92,16 +82,27 @@ func writeMembers(dst []byte, ms []pair, e *Encoder) ([]byte, error) {
 		}
 		dst = appendString(dst, ms[i].k)
 		dst = append(dst, ':')
-		if e != nil {
-			dst, err = e.value(dst, ms[i].k, ms[i].v)
-		} else {
-			dst, err = AppendJSON(dst, ms[i].v)
-		}
-		if err != nil {
+		if dst, err = e.member(dst, ms[i].k, ms[i].v); err != nil {
 			return nil, err
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// writeList writes a list whose elements sit under name; with e, they go
+// through e.
+func writeList(dst []byte, l []any, name string, e *Encoder) ([]byte, error) {
+	dst = append(dst, '[')
+	var err error
+	for i, el := range l {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if dst, err = e.member(dst, name, el); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, ']'), nil
 }
 
 // sortedMembers appends m's members to buf (a caller's stack array when

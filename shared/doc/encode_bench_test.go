@@ -29,14 +29,7 @@ func BenchmarkEncoderDoc(b *testing.B) {
 // BenchmarkAppendJSONCloudTrail encodes the corpus's real CloudTrail
 // events (long strings: ARNs, user agents, policies).
 func BenchmarkAppendJSONCloudTrail(b *testing.B) {
-	var docs []any
-	for _, l := range benchInput(b) {
-		d, err := Decode(l)
-		if err != nil {
-			b.Fatal(err)
-		}
-		docs = append(docs, d)
-	}
+	docs := benchDocs(b)
 	buf := make([]byte, 0, 1<<16)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -47,14 +40,7 @@ func BenchmarkAppendJSONCloudTrail(b *testing.B) {
 }
 
 func BenchmarkEncoderCloudTrail(b *testing.B) {
-	var docs []any
-	for _, l := range benchInput(b) {
-		d, err := Decode(l)
-		if err != nil {
-			b.Fatal(err)
-		}
-		docs = append(docs, d)
-	}
+	docs := benchDocs(b)
 	buf := make([]byte, 0, 1<<16)
 	var e Encoder
 	b.ResetTimer()
@@ -63,4 +49,17 @@ func BenchmarkEncoderCloudTrail(b *testing.B) {
 			buf, _ = e.Append(buf[:0], d)
 		}
 	}
+}
+
+// benchDocs decodes the benchmark's CloudTrail events.
+func benchDocs(b *testing.B) []any {
+	var docs []any
+	for _, l := range benchInput(b) {
+		d, err := Decode(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	return docs
 }

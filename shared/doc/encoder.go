@@ -38,19 +38,18 @@ func (e *Encoder) value(dst []byte, name string, v any) ([]byte, error) {
 		}
 		return appendObject(dst, t, e)
 	case []any:
-		dst = append(dst, '[')
-		var err error
-		for i, el := range t {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			if dst, err = e.value(dst, name, el); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
+		return writeList(dst, t, name, e)
 	}
 	return AppendJSON(dst, v)
+}
+
+// member encodes a value under name: through e, or as AppendJSON does
+// when e is nil.
+func (e *Encoder) member(dst []byte, name string, v any) ([]byte, error) {
+	if e == nil {
+		return AppendJSON(dst, v)
+	}
+	return e.value(dst, name, v)
 }
 
 // object writes m in its remembered order when m has exactly the

@@ -193,8 +193,8 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	return n
 }
 
-// basePaths are the fields Normalize writes into every document besides
-// the mapping's.
+// Indices into Normalizer.base: the fields Normalize writes into every
+// document besides the mapping's, at baseTargets.
 const (
 	pathModule = iota
 	pathIngested
@@ -322,14 +322,7 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	for _, p := range def.JSONToText {
 		toText(d, p)
 	}
-	if len(problems) > 0 {
-		prev := doc.GetString(d, "error.message")
-		msg := strings.Join(problems, "; ")
-		if prev != "" {
-			msg = prev + "; " + msg
-		}
-		doc.Set(d, "error.message", msg)
-	}
+	addErrorMessage(d, problems)
 
 	if cwl != nil {
 		delete(d, "cwl_timestamp")
@@ -350,14 +343,21 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 		tag(d, TagInvalidUTF8) // after prefix: tags is ECS's, at the top
 	}
 	idx := n.index(tr.Index, ts)
-	if notes := pruneAndLimit(d); len(notes) > 0 {
-		msg := strings.Join(notes, "; ")
-		if prev := doc.GetString(d, "error.message"); prev != "" {
-			msg = prev + "; " + msg
-		}
-		doc.Set(d, "error.message", msg)
-	}
+	addErrorMessage(d, pruneAndLimit(d))
 	return Output{Index: idx, ID: id, Doc: d, Def: def}, nil
+}
+
+// addErrorMessage appends notes to the document's error.message, after
+// what the record or an earlier phase put there.
+func addErrorMessage(d map[string]any, notes []string) {
+	if len(notes) == 0 {
+		return
+	}
+	msg := strings.Join(notes, "; ")
+	if prev := doc.GetString(d, "error.message"); prev != "" {
+		msg = prev + "; " + msg
+	}
+	doc.Set(d, "error.message", msg)
 }
 
 // mapValues computes every ECS target's value from the raw record as it
