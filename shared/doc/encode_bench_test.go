@@ -2,6 +2,7 @@ package doc
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -62,4 +63,36 @@ func benchDocs(b *testing.B) []any {
 		docs = append(docs, d)
 	}
 	return docs
+}
+
+// BenchmarkEncoderShapes cycles through documents that each lack a
+// different optional member, as ALB and CloudTrail documents do.
+func BenchmarkEncoderShapes(b *testing.B) {
+	docs := benchDocs(b)
+	var shapes []any
+	for i := 0; i < 16 && i < len(docs); i++ {
+		shapes = append(shapes, docs[i])
+	}
+	base := map[string]any{}
+	for i := 0; i < 40; i++ {
+		base[fmt.Sprintf("field_%02d", i)] = "value"
+	}
+	for i := 0; i < 16; i++ {
+		d := map[string]any{}
+		for k, v := range base {
+			if k != fmt.Sprintf("field_%02d", i) {
+				d[k] = v
+			}
+		}
+		shapes = append(shapes, d)
+	}
+	buf := make([]byte, 0, 1<<16)
+	var e Encoder
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, d := range shapes {
+			buf, _ = e.Append(buf[:0], d)
+		}
+	}
 }

@@ -1,29 +1,47 @@
 package doc
 
-// Encoder encodes documents as AppendJSON does, and remembers the sorted
-// member order of the larger objects it meets, by the name they sit under
-// ("" for the document itself). Documents of one log type mostly share
-// their shape, so the next object under the same name is written by
-// looking its members up in the remembered order instead of gathering
-// and sorting them again. The order is used only when the object has
-// exactly the remembered members; the output is byte-identical to
-// AppendJSON's. An Encoder is not safe for concurrent use.
+// Encoder encodes documents as AppendJSON does, and remembers, by the
+// name an object sits under ("" for the document itself), the sorted
+// union of the members it has met there. Documents of one log type
+// mostly share their shape, though optional fields come and go (ALB's
+// "-" values, CloudTrail's errorCode), so the next object under the same
+// name is written by walking that union and looking each name up instead
+// of gathering and sorting its members again. The walk is used only when
+// every member of the object is in the union: otherwise the object is
+// sorted, and the union grows by the new names. The output is
+// byte-identical to AppendJSON's. An Encoder is not safe for concurrent
+// use.
 type Encoder struct {
 	orders map[string]*order
+	keys   map[string]string // object keys as encoded, by name
 }
 
 type order struct {
-	keys []string
-	miss int // consecutive objects of another shape
+	keys  []objKey
+	spare []objKey // the buffer the next merge writes into
+	miss  int      // consecutive objects with a member outside keys
+}
+
+// objKey is a name and its encoding as an object key, `"name":`.
+type objKey struct {
+	name, key string
 }
 
 // cachedMin is the smallest object whose order is remembered: below it
 // an insertion sort on the stack costs less than the lookups.
 const cachedMin = 5
 
-// maxMiss is how many objects in a row of another shape make a name's
-// objects be sorted every time from then on.
+// maxMiss is how many objects in a row with unknown members make a
+// name's objects be sorted every time from then on.
 const maxMiss = 64
+
+// walkMax is the largest union walked for an object of the given
+// number of members: past it, the failed lookups cost more than a sort.
+func walkMax(members int) int { return 4*members + 16 }
+
+// unionMax bounds a union: an object that would grow it past this
+// starts it again from its own members.
+const unionMax = 128
 
 // Append appends the JSON encoding of v to dst.
 func (e *Encoder) Append(dst []byte, v any) ([]byte, error) {
@@ -52,34 +70,33 @@ func (e *Encoder) member(dst []byte, name string, v any) ([]byte, error) {
 	return e.value(dst, name, v)
 }
 
-// object writes m in its remembered order when m has exactly the
-// remembered members, else sorts them and remembers the new order.
+// object writes m by walking the union remembered under name when every
+// member of m is in it, else sorts m and adds its names to the union.
 func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, error) {
 	o := e.orders[name]
-	if o != nil && o.miss < maxMiss && len(o.keys) == len(m) {
+	if o != nil && o.miss < maxMiss && len(o.keys) >= len(m) && len(o.keys) <= walkMax(len(m)) {
 		mark := len(dst)
 		dst = append(dst, '{')
-		ok := true
+		n := 0
 		var err error
-		for i, k := range o.keys {
-			v, found := m[k]
+		for _, k := range o.keys {
+			v, found := m[k.name]
 			if !found {
-				ok = false
-				break
+				continue
 			}
-			if i > 0 {
+			if n > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
-			dst = append(dst, ':')
-			if dst, err = e.value(dst, k, v); err != nil {
+			dst = append(dst, k.key...)
+			if dst, err = e.value(dst, k.name, v); err != nil {
 				return nil, err
 			}
+			if n++; n == len(m) {
+				o.miss = 0
+				return append(dst, '}'), nil
+			}
 		}
-		if ok {
-			o.miss = 0
-			return append(dst, '}'), nil
-		}
+		// A member of m is not in the union.
 		dst = dst[:mark]
 	}
 	var small [48]pair
@@ -93,15 +110,56 @@ func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, err
 			e.orders[name] = o
 		}
 	} else {
-		// A name whose objects keep changing shape (CloudTrail's
+		// A name whose objects keep changing members (CloudTrail's
 		// requestParameters) is not worth remembering after a while.
 		o.miss++
 	}
 	if o != nil && o.miss < maxMiss {
-		o.keys = o.keys[:0]
-		for _, p := range ms {
-			o.keys = append(o.keys, p.k)
-		}
+		o.keys, o.spare = e.merge(o.keys, o.spare[:0], ms), o.keys
 	}
 	return writeMembers(dst, ms, e)
+}
+
+// merge appends to out the union of the names in keys and the sorted
+// members ms, or ms's names alone when the union would outgrow unionMax.
+func (e *Encoder) merge(keys, out []objKey, ms []pair) []objKey {
+	i, j := 0, 0
+	for i < len(keys) || j < len(ms) {
+		switch {
+		case j == len(ms) || (i < len(keys) && keys[i].name < ms[j].k):
+			out = append(out, keys[i])
+			i++
+		case i == len(keys) || ms[j].k < keys[i].name:
+			out = append(out, e.key(ms[j].k))
+			j++
+		default:
+			out = append(out, keys[i])
+			i++
+			j++
+		}
+	}
+	if len(out) <= unionMax {
+		return out
+	}
+	out = out[:0]
+	for _, p := range ms {
+		out = append(out, e.key(p.k))
+	}
+	return out
+}
+
+// key returns name with its encoding as an object key, remembered for
+// the names met most (the first 4096).
+func (e *Encoder) key(name string) objKey {
+	if k, ok := e.keys[name]; ok {
+		return objKey{name, k}
+	}
+	k := string(append(appendString(nil, name), ':'))
+	if e.keys == nil {
+		e.keys = map[string]string{}
+	}
+	if len(e.keys) < 4096 {
+		e.keys[name] = k
+	}
+	return objKey{name, k}
 }
