@@ -31,8 +31,8 @@ var (
 var CEFFormat = &Format{
 	Name:  "cef",
 	Frame: newLineFramer,
-	Decode: func(_ *logtype.Definition, rec Record) (map[string]any, error) {
-		return decodeCEF(unwrapMessage(rec.Raw))
+	Decode: func(_ *logtype.Definition, rec Record) (Decoded, error) {
+		return fieldsOnly(decodeCEF(unwrapMessage(rec.Raw)))
 	},
 }
 

@@ -84,7 +84,11 @@ func parseHeader(header, delim string) []string {
 	return names
 }
 
-func decodeCSV(def *logtype.Definition, rec Record) (map[string]any, error) {
+func decodeCSV(def *logtype.Definition, rec Record) (Decoded, error) {
+	return fieldsOnly(decodeCSVFields(def, rec))
+}
+
+func decodeCSVFields(def *logtype.Definition, rec Record) (map[string]any, error) {
 	line := string(unwrapMessage(rec.Raw)) // one copy; values are substrings
 	delim := def.Delimiter
 	header := rec.Header

@@ -63,9 +63,9 @@ func CWL(inner *Format) *Format {
 	return &Format{
 		Name:  "cwl(" + inner.Name + ")",
 		Frame: w.frame,
-		Decode: func(def *logtype.Definition, rec Record) (map[string]any, error) {
-			fields, _, err := w.decode(def, rec, nil)
-			return fields, err
+		Decode: func(def *logtype.Definition, rec Record) (Decoded, error) {
+			d, _, err := w.decode(def, rec, nil)
+			return d, err
 		},
 		Routed: w.decode,
 	}
@@ -143,34 +143,30 @@ func (f *cwlFramer) frame(raw []byte) {
 }
 
 // CWLMeta is what a CloudWatch Logs record carries besides its message:
-// Decode hands it to the normalizer under MetaKey.
+// Decode hands it to the normalizer as Decoded.CWL.
 type CWLMeta struct {
 	Owner, LogGroup, LogStream, ID string
 	Timestamp                      int64 // epoch ms
 	Message                        string
 }
 
-// MetaKey holds a record's *CWLMeta in the decoded fields; the normalizer
-// removes it.
-const MetaKey = "__cwl"
-
-func (w *cwlFormat) decode(def *logtype.Definition, rec Record, route Router) (map[string]any, *logtype.Definition, error) {
+func (w *cwlFormat) decode(def *logtype.Definition, rec Record, route Router) (Decoded, *logtype.Definition, error) {
 	if rec.Fields != nil {
-		return rec.Fields, def, nil
+		return Decoded{Fields: rec.Fields}, def, nil
 	}
 	if !bytes.HasPrefix(rec.Raw, cwlTag) {
 		// A record that came as it is: a plain log line, or a JSON record
 		// of a JSON log type. A JSON object in a text log type's
 		// subscription data is neither.
 		if w.innerJSON || len(rec.Raw) == 0 || rec.Raw[0] != '{' {
-			fields, err := w.inner.Decode(def, rec)
-			return fields, def, err
+			d, err := w.inner.Decode(def, rec)
+			return d, def, err
 		}
-		return nil, def, fmt.Errorf("not a CloudWatch Logs subscription message (expected {messageType, logGroup, logEvents[...]})")
+		return Decoded{}, def, fmt.Errorf("not a CloudWatch Logs subscription message (expected {messageType, logGroup, logEvents[...]})")
 	}
 	var e cwlEvent
 	if err := json.Unmarshal(rec.Raw, &e); err != nil {
-		return nil, def, fmt.Errorf("framed CloudWatch Logs event: %w", err)
+		return Decoded{}, def, fmt.Errorf("framed CloudWatch Logs event: %w", err)
 	}
 	routed := false
 	if route != nil {
@@ -183,11 +179,11 @@ func (w *cwlFormat) decode(def *logtype.Definition, rec Record, route Router) (m
 		// The event is the routed log type's: its own format reads it.
 		var err error
 		if f, err = baseFormat(def); err != nil {
-			return nil, def, err
+			return Decoded{}, def, err
 		}
 	}
 	inner := Record{Num: rec.Num, Raw: bytes.TrimSpace([]byte(e.Message)), Header: rec.Header}
-	fields, err := f.Decode(def, inner)
+	d, err := f.Decode(def, inner)
 	if err != nil {
 		switch {
 		case routed:
@@ -196,8 +192,8 @@ func (w *cwlFormat) decode(def *logtype.Definition, rec Record, route Router) (m
 			// The object's type names its groups and this is not one.
 			err = fmt.Errorf("%w (log group %s matches no log type's cwl_log_group; read as %s, the object's log type)", err, e.LogGroup, def.Name)
 		}
-		return nil, def, err
+		return Decoded{}, def, err
 	}
-	fields[MetaKey] = &CWLMeta{Owner: e.Owner, LogGroup: e.LogGroup, LogStream: e.LogStream, ID: e.ID, Timestamp: e.Timestamp, Message: e.Message}
-	return fields, def, nil
+	d.CWL = &CWLMeta{Owner: e.Owner, LogGroup: e.LogGroup, LogStream: e.LogStream, ID: e.ID, Timestamp: e.Timestamp, Message: e.Message}
+	return d, def, nil
 }

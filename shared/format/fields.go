@@ -130,8 +130,8 @@ func unescapeQuoted(s string) string {
 var Fields = &Format{
 	Name:  "fields",
 	Frame: newLineFramer,
-	Decode: func(def *logtype.Definition, rec Record) (map[string]any, error) {
-		return decodeFields(def, unwrapMessage(rec.Raw))
+	Decode: func(def *logtype.Definition, rec Record) (Decoded, error) {
+		return fieldsOnly(decodeFields(def, unwrapMessage(rec.Raw)))
 	},
 }
 

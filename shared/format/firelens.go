@@ -28,10 +28,6 @@ type fireLensLine struct {
 // to ignore them (ignore_container_stderr).
 const SkipContainerStderr = "container stderr (ignore_container_stderr)"
 
-// MessageKey holds, in decoded fields, the log line a wrapped record
-// carries; the normalizer makes it @message.
-const MessageKey = "__message"
-
 // fireLensFramer frames lines and marks stderr lines skipped when the log
 // type ignores them.
 type fireLensFramer struct {
@@ -50,7 +46,7 @@ func FireLens(inner *Format) *Format {
 		Frame: func(def *logtype.Definition, r io.Reader) Framer {
 			return &fireLensFramer{lines: &lineFramer{r: bufio.NewReaderSize(r, 256<<10)}, skipStderr: def.IgnoreContainerStderr}
 		},
-		Decode: func(def *logtype.Definition, rec Record) (map[string]any, error) {
+		Decode: func(def *logtype.Definition, rec Record) (Decoded, error) {
 			return decodeFireLens(inner, def, rec)
 		},
 	}
@@ -68,21 +64,24 @@ func (f *fireLensFramer) Next() (Record, error) {
 	return rec, nil
 }
 
-func decodeFireLens(inner *Format, def *logtype.Definition, rec Record) (map[string]any, error) {
+// decodeFireLens decodes the log line with inner; the line itself is the
+// Decoded's Message (normalize makes it @message).
+func decodeFireLens(inner *Format, def *logtype.Definition, rec Record) (Decoded, error) {
 	var l fireLensLine
 	if len(rec.Raw) == 0 || rec.Raw[0] != '{' || json.Unmarshal(rec.Raw, &l) != nil || l.Log == nil {
 		// Not a FireLens line: the log itself (a plain export).
 		return inner.Decode(def, rec)
 	}
-	fields, err := inner.Decode(def, Record{Num: rec.Num, Raw: []byte(*l.Log), Header: rec.Header})
+	d, err := inner.Decode(def, Record{Num: rec.Num, Raw: []byte(*l.Log), Header: rec.Header})
 	if err != nil {
 		if l.Source != "stderr" {
-			return nil, err
+			return Decoded{}, err
 		}
 		// stderr is free text (stack traces, warnings): load it as a
 		// message rather than lose it for not matching the log format.
-		fields = map[string]any{"message": *l.Log, ProblemKey: "container stderr line does not match the log type's format: " + err.Error()}
+		d = Decoded{Fields: map[string]any{"message": *l.Log}, Problem: "container stderr line does not match the log type's format: " + err.Error()}
 	}
+	fields := d.Fields
 	for k, v := range map[string]string{
 		"container_id": l.ContainerID, "container_name": l.ContainerName, "container_source": l.Source,
 		"ecs_cluster": l.ECSCluster, "ecs_task_arn": l.ECSTaskARN, "ecs_task_definition": l.ECSTaskDefinition,
@@ -92,6 +91,6 @@ func decodeFireLens(inner *Format, def *logtype.Definition, rec Record) (map[str
 			fields[k] = v
 		}
 	}
-	fields[MessageKey] = *l.Log
-	return fields, nil
+	d.Message = l.Log
+	return d, nil
 }

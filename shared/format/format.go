@@ -201,14 +201,35 @@ func (f *lineFramer) isHeader(b []byte) bool {
 	return len(bytes.FieldsFunc(b, func(r rune) bool { return r == ' ' || r == ',' })) >= 3
 }
 
-// ProblemKey is set by Decode on a record it could read but that is not
-// shaped as expected; normalize moves it to error.message.
-const ProblemKey = "__problem"
+// Decoded is one decoded record: its raw fields, and what the decoder
+// learned about the record besides them. Those are typed here, never
+// working keys in Fields: Fields holds the record's data only.
+type Decoded struct {
+	// Fields are the record's raw fields; normalization makes them the
+	// document.
+	Fields map[string]any
+	// Problem, when set, says why a record that could be read is not
+	// shaped as expected (a JSON object without the log type's required
+	// field); normalize writes it to error.message and the record loads.
+	Problem string
+	// Message, when set, is the log line a wrapped record carries
+	// (FireLens "log"): normalize makes it @message instead of the
+	// record as framed.
+	Message *string
+	// CWL, when set, is the CloudWatch Logs envelope and event the
+	// record came in.
+	CWL *CWLMeta
+}
+
+// fieldsOnly is the Decoded of a decoder that learns nothing but fields.
+func fieldsOnly(fields map[string]any, err error) (Decoded, error) {
+	return Decoded{Fields: fields}, err
+}
 
 // Decode turns one framed record into its raw fields.
-func Decode(def *logtype.Definition, rec Record) (map[string]any, error) {
-	fields, _, err := DecodeRouted(def, rec, nil)
-	return fields, err
+func Decode(def *logtype.Definition, rec Record) (Decoded, error) {
+	d, _, err := DecodeRouted(def, rec, nil)
+	return d, err
 }
 
 // Router picks the log type of a CloudWatch Logs event from its envelope's
@@ -219,13 +240,13 @@ type Router func(group, stream string) *logtype.Definition
 // may belong to other log types than the object's: route names the log
 // type of each event's group, and the event is decoded (and returned) as
 // that type. Records that are not CloudWatch Logs events keep def.
-func DecodeRouted(def *logtype.Definition, rec Record, route Router) (map[string]any, *logtype.Definition, error) {
+func DecodeRouted(def *logtype.Definition, rec Record, route Router) (Decoded, *logtype.Definition, error) {
 	if rec.Fields != nil {
-		return rec.Fields, def, nil
+		return Decoded{Fields: rec.Fields}, def, nil
 	}
 	f, err := Resolve(def)
 	if err != nil {
-		return nil, def, err
+		return Decoded{}, def, err
 	}
 	return f.DecodeRouted(def, rec, route)
 }

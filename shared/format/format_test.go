@@ -46,18 +46,18 @@ func TestCWLFraming(t *testing.T) {
 	if recs[0].Skip != SkipControlMessage || recs[0].Num != 1 {
 		t.Errorf("control message: %+v", recs[0])
 	}
-	f, err := Decode(def, recs[1])
+	d, err := Decode(def, recs[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta, _ := f[MetaKey].(*CWLMeta)
+	f, meta := d.Fields, d.CWL
 	if f["verb"] != "GET" || f["path"] != "/a" || meta == nil || meta.Owner != "123456789012" || meta.LogGroup != "/web/access" || meta.LogStream != "i-0abc" || meta.ID != "1" || meta.Timestamp != 1700000001000 {
 		t.Errorf("record 2: %+v %+v", f, meta)
 	}
-	if _, err := Decode(def, recs[2]); err == nil || recs[2].Num != 3 {
+	if _, err := decodeMap(def, recs[2]); err == nil || recs[2].Num != 3 {
 		t.Errorf("message not matching the pattern decoded: %v", err)
 	}
-	if _, err := Decode(def, recs[3]); err == nil || !strings.Contains(err.Error(), "not a CloudWatch Logs subscription message") {
+	if _, err := decodeMap(def, recs[3]); err == nil || !strings.Contains(err.Error(), "not a CloudWatch Logs subscription message") {
 		t.Errorf("non-envelope: %v", err)
 	}
 
@@ -66,7 +66,7 @@ func TestCWLFraming(t *testing.T) {
 	if len(plain) != 2 || plain[0].Num != 2 {
 		t.Fatalf("plain text: %+v", plain)
 	}
-	if f, err := Decode(def, plain[1]); err != nil || f["verb"] != "PUT" || f[MetaKey] != nil {
+	if d, err := Decode(def, plain[1]); err != nil || d.Fields["verb"] != "PUT" || d.CWL != nil {
 		t.Errorf("plain line: %v %v", f, err)
 	}
 	// A JSON log type takes a bare record as it is.
@@ -75,7 +75,7 @@ func TestCWLFraming(t *testing.T) {
 		t.Fatal(err)
 	}
 	bare := frameAll(t, jdef, `{"a":1}`)
-	if f, err := Decode(jdef, bare[0]); len(bare) != 1 || err != nil || f["a"] == nil {
+	if f, err := decodeMap(jdef, bare[0]); len(bare) != 1 || err != nil || f["a"] == nil {
 		t.Errorf("bare JSON record: %v %v", f, err)
 	}
 }
@@ -93,17 +93,17 @@ func TestEventBridgeDetailRecords(t *testing.T) {
 	if len(recs) != 3 {
 		t.Fatalf("%d records: %+v", len(recs), recs)
 	}
-	f1, err := Decode(def, recs[0])
+	f1, err := decodeMap(def, recs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f1["Id"] != "f1" || f1["cwe_id"] != "ev-1" || f1["cwe_accountid"] != "123456789012" || f1["cwe_region"] != "eu-west-1" || f1["cwe_timestamp"] != "2024-03-04T05:06:07Z" || f1["cwe_source"] != "aws.securityhub" || f1["id"] != "own" {
 		t.Errorf("finding 1: %v", f1)
 	}
-	if f2, err := Decode(def, recs[1]); err != nil || f2["cwe_id"] != "ev-1" {
+	if f2, err := decodeMap(def, recs[1]); err != nil || f2["cwe_id"] != "ev-1" {
 		t.Errorf("empty finding: %v %v", f2, err)
 	}
-	if f3, err := Decode(def, recs[2]); err != nil || f3["Id"] != "f3" || f3["cwe_id"] != nil {
+	if f3, err := decodeMap(def, recs[2]); err != nil || f3["Id"] != "f3" || f3["cwe_id"] != nil {
 		t.Errorf("plain findings list: %v %v", f3, err)
 	}
 }
@@ -121,10 +121,10 @@ func TestMultilineFraming(t *testing.T) {
 	if len(recs) != 4 {
 		t.Fatalf("%d records: %+v", len(recs), recs)
 	}
-	if _, err := Decode(def, recs[0]); recs[0].Num != 1 || err == nil || !strings.Contains(err.Error(), "before the first record") {
+	if _, err := decodeMap(def, recs[0]); recs[0].Num != 1 || err == nil || !strings.Contains(err.Error(), "before the first record") {
 		t.Errorf("orphan lines: %+v %v", recs[0], err)
 	}
-	f, err := Decode(def, recs[1])
+	f, err := decodeMap(def, recs[1])
 	if err != nil || recs[1].Num != 3 || f["message"] != "boom\n  at a.B()\n  at c.D()" || f["level"] != "ERROR" {
 		t.Errorf("record 2: %+v %v %v", recs[1], f, err)
 	}
@@ -155,17 +155,18 @@ PUT /plain-line
 	if len(recs) != 4 || recs[1].Skip != "" {
 		t.Fatalf("%+v", recs)
 	}
-	f, err := Decode(def, recs[0])
-	if err != nil || f["verb"] != "GET" || f["container_name"] != "/ecs-web-1" || f["container_source"] != "stdout" || f["ecs_task_definition"] != "web:3" || f[MessageKey] != "GET /health" {
-		t.Errorf("stdout line: %v %v", f, err)
+	d, err := Decode(def, recs[0])
+	f := d.Fields
+	if err != nil || f["verb"] != "GET" || f["container_name"] != "/ecs-web-1" || f["container_source"] != "stdout" || f["ecs_task_definition"] != "web:3" || d.Message == nil || *d.Message != "GET /health" {
+		t.Errorf("stdout line: %+v %v", d, err)
 	}
-	if f, err := Decode(def, recs[1]); err != nil || f["message"] != "panic: runtime error" || f[ProblemKey] == nil {
+	if d, err := Decode(def, recs[1]); err != nil || d.Fields["message"] != "panic: runtime error" || d.Problem == "" {
 		t.Errorf("stderr line: %v %v", f, err)
 	}
-	if _, err := Decode(def, recs[2]); err == nil {
+	if _, err := decodeMap(def, recs[2]); err == nil {
 		t.Error("unmatched stdout line decoded")
 	}
-	if f, err := Decode(def, recs[3]); err != nil || f["verb"] != "PUT" {
+	if f, err := decodeMap(def, recs[3]); err != nil || f["verb"] != "PUT" {
 		t.Errorf("plain line: %v %v", f, err)
 	}
 	def.IgnoreContainerStderr = true
@@ -217,11 +218,11 @@ func TestCSVQuotedFields(t *testing.T) {
 	if len(recs) != 2 {
 		t.Fatalf("%+v", recs)
 	}
-	f, err := Decode(def, recs[0])
+	f, err := decodeMap(def, recs[0])
 	if err != nil || f["query"] != `SELECT a, b FROM t WHERE n = "x"` || f["rows"] != "3" {
 		t.Errorf("quoted: %v %v", f, err)
 	}
-	if f, err := Decode(def, recs[1]); err != nil || f["user"] != "bob" {
+	if f, err := decodeMap(def, recs[1]); err != nil || f["user"] != "bob" {
 		t.Errorf("plain: %v %v", f, err)
 	}
 }
@@ -233,8 +234,14 @@ func TestParquetRowWithoutFieldsDecodesItsJSON(t *testing.T) {
 	if err := def.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Decode(def, Record{Num: 3, Raw: []byte(`{"class_uid":4001,"src_endpoint":{"ip":"10.0.0.1"}}`)})
+	got, err := decodeMap(def, Record{Num: 3, Raw: []byte(`{"class_uid":4001,"src_endpoint":{"ip":"10.0.0.1"}}`)})
 	if err != nil || got["class_uid"] != json.Number("4001") || got["src_endpoint"].(map[string]any)["ip"] != "10.0.0.1" {
 		t.Errorf("decoded %v, %v", got, err)
 	}
+}
+
+// decodeMap is Decode for tests that look at the fields only.
+func decodeMap(def *logtype.Definition, rec Record) (map[string]any, error) {
+	d, err := Decode(def, rec)
+	return d.Fields, err
 }

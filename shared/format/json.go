@@ -26,31 +26,31 @@ var JSON = &Format{
 
 func init() { Register(JSON) }
 
-func decodeJSON(def *logtype.Definition, rec Record) (map[string]any, error) {
+func decodeJSON(def *logtype.Definition, rec Record) (Decoded, error) {
 	v, err := doc.Decode(rec.Raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid JSON record: %w", err)
+		return Decoded{}, fmt.Errorf("invalid JSON record: %w", err)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("JSON record is %s, not an object", jsonKind(v))
+		return Decoded{}, fmt.Errorf("JSON record is %s, not an object", jsonKind(v))
 	}
 	m = unwrapEventBridge(m)
 	if def.RecordsField != "" {
 		for _, name := range strings.Split(def.RecordsField, "|") {
 			if _, wrapped := m[name]; wrapped {
-				return nil, fmt.Errorf("field %q is not a list of records", name)
+				return Decoded{}, fmt.Errorf("field %q is not a list of records", name)
 			}
 		}
 		if def.RequiredField != "" {
 			if _, ok := m[def.RequiredField]; !ok {
 				// Not shaped like this log type's records, but an object:
 				// it loads with what can be mapped and says why.
-				m[ProblemKey] = fmt.Sprintf("JSON object without a %q field: not a %s record as AWS delivers it", def.RequiredField, def.Name)
+				return Decoded{Fields: m, Problem: fmt.Sprintf("JSON object without a %q field: not a %s record as AWS delivers it", def.RequiredField, def.Name)}, nil
 			}
 		}
 	}
-	return m, nil
+	return Decoded{Fields: m}, nil
 }
 
 func jsonKind(v any) string {

@@ -22,13 +22,13 @@ var Multiline = &Format{
 
 func init() { Register(Multiline) }
 
-func decodeMultiline(def *logtype.Definition, rec Record) (map[string]any, error) {
+func decodeMultiline(def *logtype.Definition, rec Record) (Decoded, error) {
 	raw := unwrapMessage(rec.Raw)
 	first, _, _ := bytes.Cut(raw, []byte{'\n'})
 	if !def.FirstLineRegexp().Match(first) {
-		return nil, errors.New("lines before the first record (no line matching multiline_firstline starts them)")
+		return Decoded{}, errors.New("lines before the first record (no line matching multiline_firstline starts them)")
 	}
-	return decodeLine(def, raw)
+	return fieldsOnly(decodeLine(def, raw))
 }
 
 // multilineFramer yields records that span lines: each starts at a line

@@ -21,13 +21,14 @@ type Format struct {
 	Name string
 	// Frame returns the framer over plain (decompressed) content.
 	Frame func(def *logtype.Definition, r io.Reader) Framer
-	// Decode turns one framed record into its raw fields. It is not
-	// called for records whose Fields are set.
-	Decode func(def *logtype.Definition, rec Record) (map[string]any, error)
+	// Decode turns one framed record into its raw fields and what else
+	// it learns of the record (Decoded). It is not called for records
+	// whose Fields are set.
+	Decode func(def *logtype.Definition, rec Record) (Decoded, error)
 	// Routed, when set, is Decode for formats whose records may belong to
 	// other log types than the object's (CloudWatch Logs envelopes): it
 	// returns the log type the record was decoded as.
-	Routed func(def *logtype.Definition, rec Record, route Router) (map[string]any, *logtype.Definition, error)
+	Routed func(def *logtype.Definition, rec Record, route Router) (Decoded, *logtype.Definition, error)
 	// Sniff, when set, recognizes this format's content by its first
 	// bytes (at most 4), whatever the log type's format says: such
 	// content is read with this format (VPC Flow Logs deliver text or
@@ -47,15 +48,15 @@ func (f *Format) WholeObject() bool { return f.Open != nil }
 
 // DecodeRouted decodes one framed record with this format (Decode, or
 // Routed when the format routes its records).
-func (f *Format) DecodeRouted(def *logtype.Definition, rec Record, route Router) (map[string]any, *logtype.Definition, error) {
+func (f *Format) DecodeRouted(def *logtype.Definition, rec Record, route Router) (Decoded, *logtype.Definition, error) {
 	if rec.Fields != nil {
-		return rec.Fields, def, nil
+		return Decoded{Fields: rec.Fields}, def, nil
 	}
 	if f.Routed != nil {
 		return f.Routed(def, rec, route)
 	}
-	fields, err := f.Decode(def, rec)
-	return fields, def, err
+	d, err := f.Decode(def, rec)
+	return d, def, err
 }
 
 // registered is a format with its wrapped forms, built once.

@@ -66,10 +66,10 @@ func validDef(t *testing.T, d *logtype.Definition) *logtype.Definition {
 	return d
 }
 
-func frameDecode(t *testing.T, f *Format, def *logtype.Definition, in string) []map[string]any {
+func frameDecode(t *testing.T, f *Format, def *logtype.Definition, in string) []Decoded {
 	t.Helper()
 	fr := f.Frame(def, strings.NewReader(in))
-	var out []map[string]any
+	var out []Decoded
 	for {
 		rec, err := fr.Next()
 		if err == io.EOF {
@@ -97,7 +97,7 @@ func TestWrappersCompose(t *testing.T) {
 	}
 	for _, f := range []*Format{resolved, CWL(JSON)} {
 		got := frameDecode(t, f, cwlDef, env)
-		if len(got) != 2 || got[1]["a"] == nil || got[1][MetaKey].(*CWLMeta).ID != "e2" {
+		if len(got) != 2 || got[1].Fields["a"] == nil || got[1].CWL.ID != "e2" {
 			t.Errorf("%s: %v", f.Name, got)
 		}
 	}
@@ -110,7 +110,7 @@ func TestWrappersCompose(t *testing.T) {
 	}
 	for _, f := range []*Format{resolved, FireLens(Text)} {
 		got := frameDecode(t, f, flDef, line)
-		if len(got) != 1 || got[0]["path"] != "/x" || got[0]["container_name"] != "web" || got[0][MessageKey] != "GET /x" {
+		if len(got) != 1 || got[0].Fields["path"] != "/x" || got[0].Fields["container_name"] != "web" || got[0].Message == nil || *got[0].Message != "GET /x" {
 			t.Errorf("%s: %v", f.Name, got)
 		}
 	}
@@ -127,8 +127,8 @@ func TestRegisterCustom(t *testing.T) {
 	upper := &Format{
 		Name:  "test-upper",
 		Frame: newLineFramer,
-		Decode: func(_ *logtype.Definition, rec Record) (map[string]any, error) {
-			return map[string]any{"up": string(bytes.ToUpper(rec.Raw))}, nil
+		Decode: func(_ *logtype.Definition, rec Record) (Decoded, error) {
+			return Decoded{Fields: map[string]any{"up": string(bytes.ToUpper(rec.Raw))}}, nil
 		},
 	}
 	Register(upper)
@@ -144,7 +144,7 @@ func TestRegisterCustom(t *testing.T) {
 		registerMu.Unlock()
 	}()
 	def := &logtype.Definition{Name: "u", Format: "test-upper"}
-	fields, err := Decode(def, Record{Num: 1, Raw: []byte("abc")})
+	fields, err := decodeMap(def, Record{Num: 1, Raw: []byte("abc")})
 	if err != nil || fields["up"] != "ABC" {
 		t.Fatalf("%v %v", fields, err)
 	}

@@ -14,8 +14,8 @@ var Text = &Format{Name: "text", Frame: newLineFramer, Decode: decodeText}
 
 func init() { Register(Text) }
 
-func decodeText(def *logtype.Definition, rec Record) (map[string]any, error) {
-	return decodeLine(def, unwrapMessage(rec.Raw))
+func decodeText(def *logtype.Definition, rec Record) (Decoded, error) {
+	return fieldsOnly(decodeLine(def, unwrapMessage(rec.Raw)))
 }
 
 // decodeLine decodes a text record with the log type's decoder or pattern.

@@ -33,7 +33,7 @@ func TestLimits(t *testing.T) {
 	}
 	raw := []byte(`{"big": "..."}`)
 	d := map[string]any{"big": long, "deep": deep, "tags": flood, "small": map[string]any{"a": "b"}}
-	o, err := New(def, Source{Bucket: "b", Key: "k"}, time.Now()).Normalize(raw, d)
+	o, err := New(def, Source{Bucket: "b", Key: "k"}, time.Now()).Normalize(raw, fieldsOf(d))
 	if err != nil {
 		t.Fatal(err)
 	}

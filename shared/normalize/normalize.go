@@ -240,19 +240,18 @@ type Output struct {
 	Def *logtype.Definition
 }
 
-// Normalize builds the document for a record whose raw text is raw and whose
-// decoded raw fields are fields (fields becomes the document: raw fields stay
-// at the top level, as the reference's dashboards expect). It fails only
+// Normalize builds the document for a record whose raw text is raw and
+// that decoded as dec (dec.Fields becomes the document: raw fields stay at
+// the top level, as the reference's dashboards expect). It fails only
 // when the document cannot be given an id; a problem the mapping can live
-// with (no timestamp, a transform error) is written to error.message and
-// the document still loads.
-func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error) {
-	d := fields
+// with (no timestamp, a transform error, dec.Problem) is written to
+// error.message and the document still loads.
+func (n *Normalizer) Normalize(raw []byte, dec format.Decoded) (Output, error) {
+	d := dec.Fields
 	def := n.def
 	var problems []string
-	if p, ok := d["__problem"].(string); ok {
-		problems = append(problems, p)
-		delete(d, "__problem")
+	if dec.Problem != "" {
+		problems = append(problems, dec.Problem)
 	}
 	invalidUTF8 := !utf8.Valid(raw)
 	if invalidUTF8 {
@@ -263,12 +262,10 @@ func (n *Normalizer) Normalize(raw []byte, fields map[string]any) (Output, error
 	// The id hashes the record as framed; @message is the log line itself
 	// when the record came wrapped (FireLens, CloudWatch Logs).
 	idInput := raw
-	if msg, ok := d[format.MessageKey].(string); ok {
-		raw = []byte(msg)
-		delete(d, format.MessageKey)
+	if dec.Message != nil {
+		raw = []byte(*dec.Message)
 	}
-	cwl, _ := d[format.MetaKey].(*format.CWLMeta)
-	delete(d, format.MetaKey)
+	cwl := dec.CWL
 	if cwl != nil {
 		raw = []byte(cwl.Message)
 	}

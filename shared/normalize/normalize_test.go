@@ -65,7 +65,7 @@ func TestRenameAndFieldPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := New(def, Source{Bucket: "b", Key: "t/x"}, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
-	out, err := n.Normalize([]byte("{}"), map[string]any{"Duration (us)": "12", "client": "192.0.2.1", "event": map[string]any{"raw": "x"}, "Command": "GET k"})
+	out, err := n.Normalize([]byte("{}"), fieldsOf(map[string]any{"Duration (us)": "12", "client": "192.0.2.1", "event": map[string]any{"raw": "x"}, "Command": "GET k"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestTimestampFromKey(t *testing.T) {
 		"AWSLogs/1/Config/x/123456789012_Config_us-east-1_ConfigSnapshot_20241304T050607Z_abc.json.gz": "2023-01-02T03:04:05Z", // month 13
 	}
 	for key, want := range cases {
-		o, err := New(def, Source{Bucket: "b", Key: key}, now).Normalize([]byte("{}"), rec())
+		o, err := New(def, Source{Bucket: "b", Key: key}, now).Normalize([]byte("{}"), fieldsOf(rec()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func TestSyslogYear(t *testing.T) {
 	}
 	// Backfilled in 2026, the key says the object is from 2023-12-31.
 	n := New(def, Source{Bucket: "b", Key: "AWSLogs/123456789012/Linux/2023/12/31/x.gz"}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
-	o, err := n.Normalize([]byte("x"), map[string]any{"ts": "Dec 31 23:00:00"})
+	o, err := n.Normalize([]byte("x"), fieldsOf(map[string]any{"ts": "Dec 31 23:00:00"}))
 	if err != nil || o.Doc["@timestamp"] != "2023-12-31T23:00:00Z" {
 		t.Errorf("backfill: %v %v", o.Doc["@timestamp"], err)
 	}
@@ -172,7 +172,7 @@ func TestFireLensMessageAndID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Doc["@message"] != "GET /x" || o.Doc["container_id"] == nil || o.Doc[format.MessageKey] != nil {
+		if o.Doc["@message"] != "GET /x" || o.Doc["container_id"] == nil {
 			t.Errorf("doc %v", o.Doc)
 		}
 		ids = append(ids, o.ID)
@@ -194,7 +194,7 @@ func TestJSONToText(t *testing.T) {
 		"chain":   []any{map[string]any{"geo": map[string]any{"postal": json.Number("10001")}}, map[string]any{"geo": map[string]any{"postal": "SW1A"}}},
 		"a.b":     true,
 	}
-	o, err := New(def, Source{Bucket: "b", Key: "k"}, time.Now()).Normalize([]byte("{}"), d)
+	o, err := New(def, Source{Bucket: "b", Key: "k"}, time.Now()).Normalize([]byte("{}"), fieldsOf(d))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestAccountAndRegionFromKey(t *testing.T) {
 		"aws/CLOUD_TRAIL_MGMT/2.0/region=ap-northeast-1/accountId=333344445555/eventDay=20240305/x.gz.parquet":                 {"333344445555", "ap-northeast-1"},
 		"AWSLogs/aws-account-id=444455556666/aws-service=vpcflowlogs/aws-region=sa-east-1/year=2024/month=01/day=15/x.parquet": {"444455556666", "sa-east-1"},
 	} {
-		o, err := New(def, Source{Bucket: "b", Key: key}, time.Now()).Normalize([]byte("{}"), map[string]any{})
+		o, err := New(def, Source{Bucket: "b", Key: key}, time.Now()).Normalize([]byte("{}"), fieldsOf(map[string]any{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,3 +240,6 @@ func TestAccountAndRegionFromKey(t *testing.T) {
 		}
 	}
 }
+
+// fieldsOf is the decode result of a record that decoded to fields only.
+func fieldsOf(m map[string]any) format.Decoded { return format.Decoded{Fields: m} }

@@ -79,7 +79,7 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			}
 			continue
 		}
-		fields, rdef, err := format.DecodeRouted(def, rec, n.route)
+		dec, rdef, err := format.DecodeRouted(def, rec, n.route)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
 				return in, err
@@ -87,13 +87,13 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			continue
 		}
 		nn := n.For(rdef)
-		if m, ok := nn.rules.Raw(fields, count); ok {
+		if m, ok := nn.rules.Raw(dec.Fields, count); ok {
 			if err := sink.Skip(rec.Num, m.Reason()); err != nil {
 				return in, err
 			}
 			continue
 		}
-		o, err := nn.Normalize(rec.Raw, fields)
+		o, err := nn.Normalize(rec.Raw, dec)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
 				return in, err

@@ -36,7 +36,7 @@ func TestTransformResult(t *testing.T) {
 	n := New(def, Source{Bucket: "b", Key: "t/x"}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	norm := func(c string) Output {
 		t.Helper()
-		o, err := n.Normalize([]byte(c), map[string]any{"case": c, "ts": "2024-03-01T00:00:00Z", "n": "7"})
+		o, err := n.Normalize([]byte(c), fieldsOf(map[string]any{"case": c, "ts": "2024-03-01T00:00:00Z", "n": "7"}))
 		if err != nil {
 			t.Fatal(err)
 		}

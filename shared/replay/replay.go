@@ -153,11 +153,11 @@ func (r *Replayer) document(dl pipeline.DeadLetter) (bulk.Doc, error) {
 		}
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(dl.Source, "s3://"), "/")
 		rec := format.Record{Num: dl.Record, Raw: []byte(dl.Raw)}
-		fields, err := format.Decode(def, rec)
+		dec, err := format.Decode(def, rec)
 		if err != nil {
 			return bulk.Doc{}, err
 		}
-		o, err := normalize.New(def, normalize.Source{Bucket: bucket, Key: key}, r.now()).Normalize(rec.Raw, fields)
+		o, err := normalize.New(def, normalize.Source{Bucket: bucket, Key: key}, r.now()).Normalize(rec.Raw, dec)
 		if err != nil {
 			return bulk.Doc{}, err
 		}
