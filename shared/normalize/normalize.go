@@ -64,6 +64,9 @@ type Normalizer struct {
 
 	// transform is the definition's Go transform, looked up once.
 	transform logtype.Transform
+	// format is the definition's format, resolved once (New); nil when
+	// it does not resolve (decode then reports why, per record).
+	format *format.Format
 }
 
 // Excluding makes Records apply the exclusion rules of s (nil: none) to
@@ -145,6 +148,7 @@ var (
 func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	n := &Normalizer{def: def, src: src, ingested: ingested.UTC()}
 	n.ingestedText = FormatTime(n.ingested)
+	n.format, _ = format.Resolve(def)
 	if def.Transform != "" {
 		n.transform = logtype.LookupTransform(def.Transform)
 	}

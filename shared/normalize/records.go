@@ -79,7 +79,7 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			}
 			continue
 		}
-		dec, rdef, err := format.DecodeRouted(def, rec, n.route)
+		dec, rdef, err := n.decode(def, rec)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
 				return in, err
@@ -121,6 +121,18 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			return in, err
 		}
 	}
+}
+
+// decode decodes one record of log type def with the format n resolved
+// once (New) rather than resolving it per record. A routed CloudWatch
+// Logs event comes back as the log type that claims its group, decoded
+// with that type's format. A def other than n's, or one whose format did
+// not resolve, goes through format.DecodeRouted (which says why).
+func (n *Normalizer) decode(def *logtype.Definition, rec format.Record) (format.Decoded, *logtype.Definition, error) {
+	if def != n.def || n.format == nil {
+		return format.DecodeRouted(def, rec, n.route)
+	}
+	return n.format.DecodeRouted(def, rec, n.route)
 }
 
 // FrameReason is the dead-letter reason of the rest of an object that
