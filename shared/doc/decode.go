@@ -16,9 +16,14 @@ import (
 // kept), strings, booleans and nil. It accepts what encoding/json accepts
 // (invalid UTF-8 becomes U+FFFD) and is several times faster than
 // encoding/json with UseNumber, which matters for JSON logs.
-func Decode(b []byte) (any, error) {
+func Decode(b []byte) (any, error) { return DecodeRoom(b, 0) }
+
+// DecodeRoom is Decode with room for extra more members in the map of a
+// top-level object: a record's map gets the fields normalization adds
+// (@message, event, source, ...) without being grown and rehashed.
+func DecodeRoom(b []byte, extra int) (any, error) {
 	st := states.Get().(*state)
-	d := decoder{b: b, st: st}
+	d := decoder{b: b, st: st, room: extra}
 	d.space()
 	v, err := d.value(0)
 	if err == nil {
@@ -42,9 +47,10 @@ func Decode(b []byte) (any, error) {
 }
 
 type decoder struct {
-	b  []byte
-	i  int
-	st *state
+	b    []byte
+	i    int
+	st   *state
+	room int // extra members for the top-level object's map
 }
 
 // state is what decoding reuses from one value to the next: the interned
@@ -224,7 +230,11 @@ func (d *decoder) object(depth int) (any, error) {
 		case '}':
 			d.i++
 			kvs := d.st.kvs[base:]
-			m := make(map[string]any, len(kvs))
+			n := len(kvs)
+			if depth == 0 {
+				n += d.room
+			}
+			m := make(map[string]any, n)
 			for _, kv := range kvs {
 				m[kv.k] = kv.v // a repeated key keeps the last value, as encoding/json
 			}

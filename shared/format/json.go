@@ -27,7 +27,7 @@ var JSON = &Format{
 func init() { Register(JSON) }
 
 func decodeJSON(def *logtype.Definition, rec Record) (Decoded, error) {
-	v, err := doc.Decode(rec.Raw)
+	v, err := doc.DecodeRoom(rec.Raw, docHeadroom)
 	if err != nil {
 		return Decoded{}, fmt.Errorf("invalid JSON record: %w", err)
 	}
