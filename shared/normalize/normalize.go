@@ -67,6 +67,9 @@ type Normalizer struct {
 	// format is the definition's format, resolved once (New); nil when
 	// it does not resolve (decode then reports why, per record).
 	format *format.Format
+	// objects are the ECS objects (event, source, ...) Records lends each
+	// document and takes back once it is encoded.
+	objects doc.Objects
 }
 
 // Excluding makes Records apply the exclusion rules of s (nil: none) to
@@ -251,6 +254,12 @@ type Output struct {
 // with (no timestamp, a transform error, dec.Problem) is written to
 // error.message and the document still loads.
 func (n *Normalizer) Normalize(raw []byte, dec format.Decoded) (Output, error) {
+	return n.normalize(raw, dec, nil)
+}
+
+// normalize is Normalize creating the ECS objects from objs (nil: new
+// ones, the document's to keep).
+func (n *Normalizer) normalize(raw []byte, dec format.Decoded, objs *doc.Objects) (Output, error) {
 	d := dec.Fields
 	def := n.def
 	var problems []string
@@ -302,7 +311,7 @@ func (n *Normalizer) Normalize(raw []byte, dec format.Decoded) (Output, error) {
 	}
 
 	vals := n.mapValues(d)
-	n.writeFields(d, raw, ts, cwl, vals)
+	n.writeFields(d, raw, ts, cwl, vals, objs)
 
 	var tr logtype.Result
 	if n.transform != nil {
@@ -390,7 +399,7 @@ func (n *Normalizer) mapValues(d map[string]any) []any {
 // writeFields writes the base fields (they win over raw fields of the same
 // name), the mapped values, the account and region the key or envelope
 // gives when the record has none, and the static fields.
-func (n *Normalizer) writeFields(d map[string]any, raw []byte, ts time.Time, cwl *format.CWLMeta, vals []any) {
+func (n *Normalizer) writeFields(d map[string]any, raw []byte, ts time.Time, cwl *format.CWLMeta, vals []any, objs *doc.Objects) {
 	def := n.def
 	_, rawProvider := doc.Get(d, "cloud.provider")
 	_, rawAccount := doc.Get(d, "cloud.account.id")
@@ -409,29 +418,29 @@ func (n *Normalizer) writeFields(d map[string]any, raw []byte, ts time.Time, cwl
 			account = cwl.Owner
 		}
 	}
-	n.base[pathModule].Set(d, def.Name)
-	n.base[pathIngested].Set(d, n.ingestedText)
-	n.base[pathECSVersion].Set(d, ecs.Version)
+	n.base[pathModule].SetWith(d, def.Name, objs)
+	n.base[pathIngested].SetWith(d, n.ingestedText, objs)
+	n.base[pathECSVersion].SetWith(d, ecs.Version, objs)
 	if !rawProvider {
-		n.base[pathProvider].Set(d, "aws")
+		n.base[pathProvider].SetWith(d, "aws", objs)
 	}
 	for i, p := range n.plan {
 		if vals[i] != nil {
-			p.path.Set(d, vals[i])
+			p.path.SetWith(d, vals[i], objs)
 		}
 	}
 	if !rawAccount && account != "" {
 		if _, ok := doc.Get(d, "cloud.account.id"); !ok {
-			n.base[pathAccount].Set(d, account)
+			n.base[pathAccount].SetWith(d, account, objs)
 		}
 	}
 	if !rawRegion && n.region != "" {
 		if _, ok := doc.Get(d, "cloud.region"); !ok {
-			n.base[pathRegion].Set(d, n.region)
+			n.base[pathRegion].SetWith(d, n.region, objs)
 		}
 	}
 	for _, st := range n.static {
-		st.path.Set(d, st.value)
+		st.path.SetWith(d, st.value, objs)
 	}
 }
 

@@ -13,7 +13,9 @@ import (
 )
 
 // Sink receives what Records makes of each record: a document (its JSON
-// source already encoded) or a dead letter with the reason.
+// source already encoded) or a dead letter with the reason. Document must
+// not keep o.Doc (its objects are reused for the next record), only
+// copies of what it reads.
 type Sink interface {
 	Document(rec format.Record, o Output, source []byte) error
 	DeadLetter(num int, raw []byte, reason string) error
@@ -51,7 +53,15 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 	if c, ok := sink.(Counter); ok {
 		count = c.Matched
 	}
+	// The objects lent to the last document, taken back once it is done
+	// with (encoded, skipped or dead-lettered): Sink.Document must not
+	// keep o.Doc.
+	var lent *doc.Objects
 	for {
+		if lent != nil {
+			lent.Reuse()
+			lent = nil
+		}
 		rec, err := fr.Next()
 		if err == io.EOF {
 			return in, nil
@@ -93,7 +103,8 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			}
 			continue
 		}
-		o, err := nn.Normalize(rec.Raw, dec)
+		lent = &nn.objects
+		o, err := nn.normalize(rec.Raw, dec, lent)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
 				return in, err
