@@ -16,14 +16,15 @@ import (
 // kept), strings, booleans and nil. It accepts what encoding/json accepts
 // (invalid UTF-8 becomes U+FFFD) and is several times faster than
 // encoding/json with UseNumber, which matters for JSON logs.
-func Decode(b []byte) (any, error) { return DecodeRoom(b, 0) }
+func Decode(b []byte) (any, error) { return DecodeInto(b, 0, nil) }
 
-// DecodeRoom is Decode with room for extra more members in the map of a
-// top-level object: a record's map gets the fields normalization adds
-// (@message, event, source, ...) without being grown and rehashed.
-func DecodeRoom(b []byte, extra int) (any, error) {
+// DecodeInto is Decode with room for extra more members in the map of a
+// top-level object (a record's map gets the fields normalization adds,
+// @message, event, source..., without being grown and rehashed), and
+// that map, when into is not nil, being into (empty; reused).
+func DecodeInto(b []byte, extra int, into map[string]any) (any, error) {
 	st := states.Get().(*state)
-	d := decoder{b: b, st: st, room: extra}
+	d := decoder{b: b, st: st, room: extra, into: into}
 	d.space()
 	v, err := d.value(0)
 	if err == nil {
@@ -50,7 +51,8 @@ type decoder struct {
 	b    []byte
 	i    int
 	st   *state
-	room int // extra members for the top-level object's map
+	room int            // extra members for the top-level object's map
+	into map[string]any // the top-level object's map, when not nil
 }
 
 // state is what decoding reuses from one value to the next: the interned
@@ -230,11 +232,15 @@ func (d *decoder) object(depth int) (any, error) {
 		case '}':
 			d.i++
 			kvs := d.st.kvs[base:]
-			n := len(kvs)
-			if depth == 0 {
-				n += d.room
+			var m map[string]any
+			switch {
+			case depth > 0:
+				m = make(map[string]any, len(kvs))
+			case d.into != nil:
+				m = d.into
+			default:
+				m = make(map[string]any, len(kvs)+d.room)
 			}
-			m := make(map[string]any, n)
 			for _, kv := range kvs {
 				m[kv.k] = kv.v // a repeated key keeps the last value, as encoding/json
 			}

@@ -76,10 +76,26 @@ func (p Path) SetWith(m map[string]any, v any, o *Objects) {
 type Objects struct {
 	spare []map[string]any // by slot: emptied, ready to lend
 	lent  []lent
+	// top is the map a record's fields are decoded into (Top): the
+	// document itself, emptied by Reuse too.
+	top map[string]any
 }
 
-// spareMax is the most members an object may have held to be kept.
-const spareMax = 64
+// spareMax is the most members an object may have held to be kept, and
+// topMax the most fields a document may have had for its map to be.
+const (
+	spareMax = 64
+	topMax   = 256
+)
+
+// Top returns the empty map the next document's fields are to be decoded
+// into (format.Record.Into); Reuse empties it with the objects lent.
+func (o *Objects) Top() map[string]any {
+	if o.top == nil {
+		o.top = make(map[string]any, 32)
+	}
+	return o.top
+}
 
 type lent struct {
 	slot int
@@ -118,4 +134,9 @@ func (o *Objects) Reuse() {
 	}
 	clear(o.lent)
 	o.lent = o.lent[:0]
+	if len(o.top) > topMax {
+		o.top = nil
+	} else {
+		clear(o.top)
+	}
 }

@@ -125,7 +125,7 @@ func decodeCSVFields(def *logtype.Definition, rec Record) (map[string]any, error
 	if len(vals) > len(names) || (len(vals) < len(names) && (def.MinColumns == 0 || len(vals) < def.MinColumns)) {
 		return nil, fmt.Errorf("line has %d fields but its header names %d", len(vals), len(names))
 	}
-	out := make(map[string]any, len(names)+docHeadroom)
+	out := fields(rec.Into, len(names)+docHeadroom)
 	for i := range vals {
 		out[names[i]] = BoxIn(vals, i) // vals is not written again
 	}

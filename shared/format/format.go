@@ -40,6 +40,20 @@ type Record struct {
 	// (over MaxRecordBytes: Raw is its first bytes only). The records
 	// after it are read.
 	Error string
+	// Into, when set, is an empty map the decoder may fill as the
+	// record's fields instead of making one: the normalizer hands each
+	// record the map of the last, emptied. Only the decoder that makes
+	// the final fields uses it (a wrapper passes it on or leaves it).
+	Into map[string]any
+}
+
+// fields returns the map a decoder fills with a record's fields: the
+// record's Into, or a new map with room for n.
+func fields(into map[string]any, n int) map[string]any {
+	if into != nil {
+		return into
+	}
+	return make(map[string]any, n)
 }
 
 // Framer yields records until io.EOF. Any other error is a *FrameError: the

@@ -27,7 +27,7 @@ var JSON = &Format{
 func init() { Register(JSON) }
 
 func decodeJSON(def *logtype.Definition, rec Record) (Decoded, error) {
-	v, err := doc.DecodeRoom(rec.Raw, docHeadroom)
+	v, err := doc.DecodeInto(rec.Raw, docHeadroom, rec.Into)
 	if err != nil {
 		return Decoded{}, fmt.Errorf("invalid JSON record: %w", err)
 	}

@@ -15,13 +15,13 @@ var Text = &Format{Name: "text", Frame: newLineFramer, Decode: decodeText}
 func init() { Register(Text) }
 
 func decodeText(def *logtype.Definition, rec Record) (Decoded, error) {
-	return fieldsOnly(decodeLine(def, unwrapMessage(rec.Raw)))
+	return fieldsOnly(decodeLine(def, unwrapMessage(rec.Raw), rec.Into))
 }
 
 // decodeLine decodes a text record with the log type's decoder or pattern.
-func decodeLine(def *logtype.Definition, raw []byte) (map[string]any, error) {
+func decodeLine(def *logtype.Definition, raw []byte, into map[string]any) (map[string]any, error) {
 	if d := logtype.LookupDecoder(def.Decoder); d != nil {
-		return d(raw)
+		return d(raw, into)
 	}
 	re := def.PatternRegexp()
 	m := re.FindSubmatchIndex(raw)
@@ -31,7 +31,7 @@ func decodeLine(def *logtype.Definition, raw []byte) (map[string]any, error) {
 	// One string for the line; every value is a substring of it.
 	line := string(raw)
 	names := re.SubexpNames()
-	out := make(map[string]any, len(names)+docHeadroom)
+	out := fields(into, len(names)+docHeadroom)
 	vals := NewValues(len(names))
 	for i, name := range names {
 		if name == "" || m[2*i] < 0 {

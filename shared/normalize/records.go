@@ -53,15 +53,17 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 	if c, ok := sink.(Counter); ok {
 		count = c.Matched
 	}
-	// The objects lent to the last document, taken back once it is done
-	// with (encoded, skipped or dead-lettered): Sink.Document must not
-	// keep o.Doc.
+	// The last document's map and objects are taken back once it is done
+	// with (encoded, skipped or dead-lettered), for the next record:
+	// Sink.Document must not keep o.Doc. A routed event's objects are
+	// its log type's normalizer's.
 	var lent *doc.Objects
 	for {
-		if lent != nil {
+		n.objects.Reuse()
+		if lent != nil && lent != &n.objects {
 			lent.Reuse()
-			lent = nil
 		}
+		lent = nil
 		rec, err := fr.Next()
 		if err == io.EOF {
 			return in, nil
@@ -89,6 +91,7 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			}
 			continue
 		}
+		rec.Into = n.objects.Top()
 		dec, rdef, err := n.decode(def, rec)
 		if err != nil {
 			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {

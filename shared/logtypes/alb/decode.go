@@ -164,14 +164,17 @@ const maxTokens = 40
 // Values are strings; fields whose value is "-" or empty are omitted.
 // log_kind tells which of the formats that share ELB buckets the line is
 // (alb-access, alb-connection, nlb or clb).
-func Decode(raw []byte) (map[string]any, error) {
+func Decode(raw []byte) (map[string]any, error) { return DecodeInto(raw, nil) }
+
+// DecodeInto is Decode filling into (an empty map) when it is not nil.
+func DecodeInto(raw []byte, into map[string]any) (map[string]any, error) {
 	if len(raw) == 0 {
 		return nil, fmt.Errorf("empty line")
 	}
 	line := string(raw) // one copy; every value is a substring of it
 	var buf [maxTokens]tok
 	if strings.HasPrefix(strings.TrimLeft(line, " "), "tls ") {
-		return decodeNLB(splitSpaces(line, buf[:0]))
+		return decodeNLB(splitSpaces(line, buf[:0]), into)
 	}
 	toks, err := tokenize(line, buf[:0])
 	if err != nil {
@@ -185,11 +188,11 @@ func Decode(raw []byte) (map[string]any, error) {
 			return nil, fmt.Errorf("field 1 (time): want an RFC 3339 timestamp, got %s", quote(first.v))
 		}
 		if len(toks) > 1 && isIP(toks[1].v) {
-			return decodeConnection(toks)
+			return decodeConnection(toks, into)
 		}
-		return decodeClassic(toks)
+		return decodeClassic(toks, into)
 	}
-	return decodeAccess(toks)
+	return decodeAccess(toks, into)
 }
 
 func isIP(s string) bool {
@@ -326,8 +329,12 @@ const docHeadroom = 12
 // about n+8 keys: client and target split in two, the request line in
 // up to eight). kind is one of the Kind constants, passed as an interface
 // so that storing it costs nothing.
-func newRecord(kind any, n int) record {
-	r := record{m: make(map[string]any, n+8+docHeadroom), vals: format.NewValues(n + 8)}
+func newRecord(kind any, n int, into map[string]any) record {
+	m := into
+	if m == nil {
+		m = make(map[string]any, n+8+docHeadroom)
+	}
+	r := record{m: m, vals: format.NewValues(n + 8)}
 	r.m["log_kind"] = kind
 	return r
 }
@@ -369,7 +376,7 @@ func fieldErr(i int, f field, want, got string) error {
 	return fmt.Errorf("field %d (%s): want %s, got %s", i+1, f.doc, want, quote(got))
 }
 
-func decodeAccess(toks []tok) (map[string]any, error) {
+func decodeAccess(toks []tok, into map[string]any) (map[string]any, error) {
 	t := toks[0].v
 	if !isRequestType(t) {
 		return nil, fieldErr(aType, accessFields[aType], "a request type (http, https, h2, grpcs, ws, wss)", t)
@@ -383,7 +390,7 @@ func decodeAccess(toks []tok) (map[string]any, error) {
 	if !isTimestamp(toks[aTime].v) {
 		return nil, fieldErr(aTime, accessFields[aTime], "an RFC 3339 timestamp", toks[aTime].v)
 	}
-	o := newRecord(KindAccess, len(toks))
+	o := newRecord(KindAccess, len(toks), into)
 	o.put("request_type", t)
 	o.put("timestamp", toks[aTime].v)
 	o.set("elb", toks[aELB].v)
@@ -411,11 +418,11 @@ func decodeAccess(toks []tok) (map[string]any, error) {
 	return o.m, nil
 }
 
-func decodeClassic(toks []tok) (map[string]any, error) {
+func decodeClassic(toks []tok, into map[string]any) (map[string]any, error) {
 	if len(toks) < classicMinFields {
 		return nil, fmt.Errorf("Classic Load Balancer line has %d fields, want at least %d (time through request)", len(toks), classicMinFields)
 	}
-	o := newRecord(KindClassic, len(toks))
+	o := newRecord(KindClassic, len(toks), into)
 	o.put("timestamp", toks[0].v)
 	o.set("elb", toks[1].v)
 	if err := hostPort(&o, toks, 2, classicFields[2], "client_ip", "client_port", false); err != nil {
@@ -442,7 +449,7 @@ func decodeClassic(toks []tok) (map[string]any, error) {
 	return o.m, nil
 }
 
-func decodeConnection(toks []tok) (map[string]any, error) {
+func decodeConnection(toks []tok, into map[string]any) (map[string]any, error) {
 	if len(toks) < connMinFields {
 		return nil, fmt.Errorf("ALB connection log line has %d fields, want at least %d (time through tls_verify_status)", len(toks), connMinFields)
 	}
@@ -454,7 +461,7 @@ func decodeConnection(toks []tok) (map[string]any, error) {
 	if v := toks[6].v; v != "-" && !isDecimal(v) {
 		return nil, fieldErr(6, connFields[6], "a number or -", v)
 	}
-	o := newRecord(KindConnection, len(toks))
+	o := newRecord(KindConnection, len(toks), into)
 	n := len(toks)
 	if n > len(connFields) {
 		n = len(connFields)
@@ -466,7 +473,7 @@ func decodeConnection(toks []tok) (map[string]any, error) {
 	return o.m, nil
 }
 
-func decodeNLB(toks []tok) (map[string]any, error) {
+func decodeNLB(toks []tok, into map[string]any) (map[string]any, error) {
 	// toks[0] is "tls" (the caller checked the prefix).
 	if len(toks) > 1 && !isVersion(toks[1].v) {
 		return nil, fieldErr(1, nlbFields[1], "a log entry version such as 2.0", toks[1].v)
@@ -477,7 +484,7 @@ func decodeNLB(toks []tok) (map[string]any, error) {
 	if len(toks) < nlbMinFields {
 		return nil, fmt.Errorf("NLB TLS log line has %d fields, want at least %d (type through sent_bytes)", len(toks), nlbMinFields)
 	}
-	o := newRecord(KindNLB, len(toks))
+	o := newRecord(KindNLB, len(toks), into)
 	if err := hostPort(&o, toks, 5, nlbFields[5], "client_ip", "client_port", false); err != nil {
 		return nil, err
 	}

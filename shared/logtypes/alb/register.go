@@ -13,7 +13,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.Register(logtype.Package{YAML: definition, Transform: Transform, Decoder: Decode})
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform, Decoder: DecodeInto})
 }
 
 // Transform fills what the mapping cannot: the full URL from the request

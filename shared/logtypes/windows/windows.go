@@ -43,7 +43,7 @@ func init() {
 		}
 	}
 	for _, def := range [][]byte{windowsDefinition, directoryDefinition, fsxDefinition} {
-		logtype.Register(logtype.Package{YAML: def, Transform: Transform, Decoder: Decode})
+		logtype.Register(logtype.Package{YAML: def, Transform: Transform, Decoder: func(raw []byte, _ map[string]any) (map[string]any, error) { return Decode(raw) }})
 	}
 }
 
