@@ -21,7 +21,10 @@ func Get(m map[string]any, path string) (any, bool) {
 			if v, ok := c[rest]; ok {
 				return v, true
 			}
-			part, tail, _ := strings.Cut(rest, ".")
+			part, tail, dotted := strings.Cut(rest, ".")
+			if !dotted {
+				return nil, false // part is rest: just looked up
+			}
 			v, ok := c[part]
 			if !ok {
 				return nil, false

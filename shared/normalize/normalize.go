@@ -43,8 +43,13 @@ type Normalizer struct {
 	near time.Time
 
 	ingestedText string
-	plan         []mapping
-	static       []staticField
+	// boxed are the values every document of the object gets, made
+	// interfaces once rather than per document.
+	boxed struct{ logType, bucket, key, ingested, region, account any }
+	// vals is mapValues' scratch, reused from record to record.
+	vals   []any
+	plan   []mapping
+	static []staticField
 	// ecsRoots are the top-level names ECS fields are written under; raw
 	// fields of these names stay out of field_prefix.
 	ecsRoots map[string]bool
@@ -190,6 +195,8 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	if n.idxLoc == nil {
 		n.idxLoc = time.UTC
 	}
+	n.boxed.logType, n.boxed.bucket, n.boxed.key = def.Name, src.Bucket, src.Key
+	n.boxed.ingested, n.boxed.region, n.boxed.account = n.ingestedText, n.region, n.account
 	n.keyTime, n.hasKeyTime = def.Timestamp.KeyTime(src.Key, n.tsLoc)
 	n.near = n.ingested
 	if m := keyDate.FindStringSubmatch(src.Key); m != nil {
@@ -374,7 +381,13 @@ func addErrorMessage(d map[string]any, notes []string) {
 // came in, before any is written (a target may share a prefix with a raw
 // source).
 func (n *Normalizer) mapValues(d map[string]any) []any {
-	vals := make([]any, len(n.plan))
+	vals := n.vals[:0]
+	if cap(vals) < len(n.plan) {
+		vals = make([]any, len(n.plan))
+	}
+	vals = vals[:len(n.plan)]
+	clear(vals)
+	n.vals = vals
 	for i, p := range n.plan {
 		if p.list {
 			if v := collect(d, p.target, p.sources); len(v) > 0 {
@@ -400,26 +413,25 @@ func (n *Normalizer) mapValues(d map[string]any) []any {
 // name), the mapped values, the account and region the key or envelope
 // gives when the record has none, and the static fields.
 func (n *Normalizer) writeFields(d map[string]any, raw []byte, ts time.Time, cwl *format.CWLMeta, vals []any, objs *doc.Objects) {
-	def := n.def
 	_, rawProvider := doc.Get(d, "cloud.provider")
 	_, rawAccount := doc.Get(d, "cloud.account.id")
 	_, rawRegion := doc.Get(d, "cloud.region")
 
 	d["@message"] = string(raw)
 	d["@timestamp"] = FormatTime(ts)
-	d["@log_type"] = def.Name
-	d["@log_s3bucket"] = n.src.Bucket
-	d["@log_s3key"] = n.src.Key
-	account := n.account
+	d["@log_type"] = n.boxed.logType
+	d["@log_s3bucket"] = n.boxed.bucket
+	d["@log_s3key"] = n.boxed.key
+	account := n.boxed.account
 	if cwl != nil {
 		d["@log_group"] = cwl.LogGroup
 		d["@log_stream"] = cwl.LogStream
 		if cwl.Owner != "" {
-			account = cwl.Owner
+			account = any(cwl.Owner)
 		}
 	}
-	n.base[pathModule].SetWith(d, def.Name, objs)
-	n.base[pathIngested].SetWith(d, n.ingestedText, objs)
+	n.base[pathModule].SetWith(d, n.boxed.logType, objs)
+	n.base[pathIngested].SetWith(d, n.boxed.ingested, objs)
 	n.base[pathECSVersion].SetWith(d, ecs.Version, objs)
 	if !rawProvider {
 		n.base[pathProvider].SetWith(d, "aws", objs)
@@ -436,7 +448,7 @@ func (n *Normalizer) writeFields(d map[string]any, raw []byte, ts time.Time, cwl
 	}
 	if !rawRegion && n.region != "" {
 		if _, ok := doc.Get(d, "cloud.region"); !ok {
-			n.base[pathRegion].SetWith(d, n.region, objs)
+			n.base[pathRegion].SetWith(d, n.boxed.region, objs)
 		}
 	}
 	for _, st := range n.static {
