@@ -85,11 +85,13 @@ func parseHeader(header, delim string) []string {
 }
 
 func decodeCSV(def *logtype.Definition, rec Record) (Decoded, error) {
-	return fieldsOnly(decodeCSVFields(def, rec))
+	raw := unwrapMessage(rec.Raw)
+	line := string(raw) // one copy; values are substrings
+	fields, err := decodeCSVFields(def, rec, line)
+	return textDecoded(rec, raw, line, fields, err)
 }
 
-func decodeCSVFields(def *logtype.Definition, rec Record) (map[string]any, error) {
-	line := string(unwrapMessage(rec.Raw)) // one copy; values are substrings
+func decodeCSVFields(def *logtype.Definition, rec Record, line string) (map[string]any, error) {
 	delim := def.Delimiter
 	header := rec.Header
 	if delim == "" && strings.Contains(header, ",") && !strings.Contains(header, " ") {

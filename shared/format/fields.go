@@ -131,7 +131,10 @@ var Fields = &Format{
 	Name:  "fields",
 	Frame: newLineFramer,
 	Decode: func(def *logtype.Definition, rec Record) (Decoded, error) {
-		return fieldsOnly(decodeFields(def, unwrapMessage(rec.Raw), rec.Into))
+		raw := unwrapMessage(rec.Raw)
+		line := string(raw)
+		fields, err := decodeFields(def, line, rec.Into)
+		return textDecoded(rec, raw, line, fields, err)
 	},
 }
 
@@ -140,10 +143,10 @@ func init() { Register(Fields) }
 // decodeFields names the values of a "fields" line by the definition's
 // columns. Lines may stop after min_columns (older format versions);
 // values past the known columns are kept in extra_fields.
-func decodeFields(def *logtype.Definition, raw []byte, into map[string]any) (map[string]any, error) {
+func decodeFields(def *logtype.Definition, line string, into map[string]any) (map[string]any, error) {
 	// One string for the line; the values are substrings of it, boxed
 	// in place (vals is not written again).
-	vals, err := splitQuoted(string(raw), make([]string, 0, len(def.Columns)+4))
+	vals, err := splitQuoted(line, make([]string, 0, len(def.Columns)+4))
 	if err != nil {
 		return nil, err
 	}

@@ -233,6 +233,21 @@ type Decoded struct {
 	// CWL, when set, is the CloudWatch Logs envelope and event the
 	// record came in.
 	CWL *CWLMeta
+	// Text, when set, is the record as framed, as the string the decoder
+	// made of it (its values are substrings): normalize makes it @message
+	// rather than copying the record again.
+	Text string
+}
+
+// textDecoded is the Decoded of a record read from line, a string of
+// raw: rec's text itself, or the message it wraps ({"message": ...}).
+// Only the former is the record as framed, and so its Text.
+func textDecoded(rec Record, raw []byte, line string, fields map[string]any, err error) (Decoded, error) {
+	d := Decoded{Fields: fields}
+	if len(raw) == len(rec.Raw) {
+		d.Text = line
+	}
+	return d, err
 }
 
 // fieldsOnly is the Decoded of a decoder that learns nothing but fields.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/siemloader/siem/shared/format"
@@ -61,10 +62,37 @@ func TestDecodeInto(t *testing.T) {
 			if reflect.ValueOf(got.Fields).UnsafePointer() != reflect.ValueOf(into).UnsafePointer() {
 				t.Errorf("%s record %d: fields not decoded into the map given", filepath.Base(c.file), rec.Num)
 			}
+			// A text record's decoder hands its string of the record
+			// on as Text (normalize's @message); JSON makes none.
+			if wantText := def.Format != format.JSONName; (got.Text != "") != wantText || (wantText && got.Text != string(rec.Raw)) {
+				t.Errorf("%s record %d: Text %q, want the record (%v)", filepath.Base(c.file), rec.Num, got.Text, wantText)
+			}
 		}
 		f.Close()
 		if n == 0 {
 			t.Errorf("%s: no record decoded", c.file)
 		}
+	}
+}
+
+// A line that came wrapped ({"message": ...}, as Firehose delivers text)
+// is decoded from the message, but @message stays the record as framed:
+// no Text.
+func TestDecodeWrappedHasNoText(t *testing.T) {
+	def := logtype.Builtin().Get("s3accesslog")
+	line := `79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /awsexamplebucket1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2`
+	plain, err := format.Decode(def, format.Record{Num: 1, Raw: []byte(line)})
+	if err != nil || plain.Text != line {
+		t.Fatalf("plain line: Text %q, err %v", plain.Text, err)
+	}
+	wrapped, err := format.Decode(def, format.Record{Num: 1, Raw: []byte(`{"message": "` + strings.ReplaceAll(line, `"`, `\"`) + `"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrapped.Text != "" {
+		t.Errorf("wrapped line has Text %q", wrapped.Text)
+	}
+	if !reflect.DeepEqual(wrapped.Fields, plain.Fields) {
+		t.Errorf("wrapped line decoded as %v, plain as %v", wrapped.Fields, plain.Fields)
 	}
 }

@@ -28,7 +28,7 @@ func decodeMultiline(def *logtype.Definition, rec Record) (Decoded, error) {
 	if !def.FirstLineRegexp().Match(first) {
 		return Decoded{}, errors.New("lines before the first record (no line matching multiline_firstline starts them)")
 	}
-	return fieldsOnly(decodeLine(def, raw, rec.Into))
+	return decodeLineRecord(def, rec, raw)
 }
 
 // multilineFramer yields records that span lines: each starts at a line

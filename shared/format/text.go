@@ -15,21 +15,27 @@ var Text = &Format{Name: "text", Frame: newLineFramer, Decode: decodeText}
 func init() { Register(Text) }
 
 func decodeText(def *logtype.Definition, rec Record) (Decoded, error) {
-	return fieldsOnly(decodeLine(def, unwrapMessage(rec.Raw), rec.Into))
+	return decodeLineRecord(def, rec, unwrapMessage(rec.Raw))
+}
+
+// decodeLineRecord decodes raw, rec's text or the message it wraps, with
+// one string made of it: every value is a substring of it.
+func decodeLineRecord(def *logtype.Definition, rec Record, raw []byte) (Decoded, error) {
+	line := string(raw)
+	fields, err := decodeLine(def, line, rec.Into)
+	return textDecoded(rec, raw, line, fields, err)
 }
 
 // decodeLine decodes a text record with the log type's decoder or pattern.
-func decodeLine(def *logtype.Definition, raw []byte, into map[string]any) (map[string]any, error) {
+func decodeLine(def *logtype.Definition, line string, into map[string]any) (map[string]any, error) {
 	if d := logtype.LookupDecoder(def.Decoder); d != nil {
-		return d(raw, into)
+		return d(line, into)
 	}
 	re := def.PatternRegexp()
-	m := re.FindSubmatchIndex(raw)
+	m := re.FindStringSubmatchIndex(line)
 	if m == nil || m[0] != 0 {
 		return nil, errors.New("line does not match the log type's pattern")
 	}
-	// One string for the line; every value is a substring of it.
-	line := string(raw)
 	names := re.SubexpNames()
 	out := fields(into, len(names)+docHeadroom)
 	vals := NewValues(len(names))

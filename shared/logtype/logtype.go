@@ -366,9 +366,10 @@ func ParseOffset(s string) (*time.Location, error) {
 
 // Decoder turns one raw record into its raw fields. Text log types whose
 // shape a single regex cannot express (ALB's field generations) register one.
+// line is the raw record as a string (values may be substrings of it);
 // into, when not nil, is an empty map the decoder may fill and return
 // instead of making one (the normalizer reuses it from record to record).
-type Decoder func(raw []byte, into map[string]any) (map[string]any, error)
+type Decoder func(line string, into map[string]any) (map[string]any, error)
 
 // Transform adjusts a normalised document after ECS mapping (the reference's
 // sf_<type> scripts). What it decides about the document besides its

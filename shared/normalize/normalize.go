@@ -282,12 +282,17 @@ func (n *Normalizer) normalize(raw []byte, dec format.Decoded, objs *doc.Objects
 	// The id hashes the record as framed; @message is the log line itself
 	// when the record came wrapped (FireLens, CloudWatch Logs).
 	idInput := raw
-	if dec.Message != nil {
-		raw = []byte(*dec.Message)
-	}
 	cwl := dec.CWL
-	if cwl != nil {
-		raw = []byte(cwl.Message)
+	var message string // @message
+	switch {
+	case cwl != nil:
+		message = cwl.Message
+	case dec.Message != nil:
+		message = *dec.Message
+	case dec.Text != "":
+		message = dec.Text // the decoder's string of raw: no copy
+	default:
+		message = string(raw)
 	}
 
 	for newName, old := range def.Rename {
@@ -318,7 +323,7 @@ func (n *Normalizer) normalize(raw []byte, dec format.Decoded, objs *doc.Objects
 	}
 
 	vals := n.mapValues(d)
-	n.writeFields(d, raw, ts, cwl, vals, objs)
+	n.writeFields(d, message, ts, cwl, vals, objs)
 
 	var tr logtype.Result
 	if n.transform != nil {
@@ -412,12 +417,12 @@ func (n *Normalizer) mapValues(d map[string]any) []any {
 // writeFields writes the base fields (they win over raw fields of the same
 // name), the mapped values, the account and region the key or envelope
 // gives when the record has none, and the static fields.
-func (n *Normalizer) writeFields(d map[string]any, raw []byte, ts time.Time, cwl *format.CWLMeta, vals []any, objs *doc.Objects) {
+func (n *Normalizer) writeFields(d map[string]any, message string, ts time.Time, cwl *format.CWLMeta, vals []any, objs *doc.Objects) {
 	_, rawProvider := doc.Get(d, "cloud.provider")
 	_, rawAccount := doc.Get(d, "cloud.account.id")
 	_, rawRegion := doc.Get(d, "cloud.region")
 
-	d["@message"] = string(raw)
+	d["@message"] = message
 	d["@timestamp"] = FormatTime(ts)
 	d["@log_type"] = n.boxed.logType
 	d["@log_s3bucket"] = n.boxed.bucket

@@ -164,14 +164,14 @@ const maxTokens = 40
 // Values are strings; fields whose value is "-" or empty are omitted.
 // log_kind tells which of the formats that share ELB buckets the line is
 // (alb-access, alb-connection, nlb or clb).
-func Decode(raw []byte) (map[string]any, error) { return DecodeInto(raw, nil) }
+func Decode(raw []byte) (map[string]any, error) { return DecodeLine(string(raw), nil) }
 
-// DecodeInto is Decode filling into (an empty map) when it is not nil.
-func DecodeInto(raw []byte, into map[string]any) (map[string]any, error) {
-	if len(raw) == 0 {
+// DecodeLine is Decode of the line as a string (every value is a
+// substring of it), filling into (an empty map) when it is not nil.
+func DecodeLine(line string, into map[string]any) (map[string]any, error) {
+	if len(line) == 0 {
 		return nil, fmt.Errorf("empty line")
 	}
-	line := string(raw) // one copy; every value is a substring of it
 	var buf [maxTokens]tok
 	if strings.HasPrefix(strings.TrimLeft(line, " "), "tls ") {
 		return decodeNLB(splitSpaces(line, buf[:0]), into)

@@ -13,7 +13,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.Register(logtype.Package{YAML: definition, Transform: Transform, Decoder: DecodeInto})
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform, Decoder: DecodeLine})
 }
 
 // Transform fills what the mapping cannot: the full URL from the request
