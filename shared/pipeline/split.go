@@ -44,7 +44,8 @@ func (in SplitInput) Source() (ObjectRef, error) {
 }
 
 // plan is split's decision before reading the object: the object, its
-// log type and size, or the reason it is skipped.
+// log type and size, or the reason it is skipped. The checks run cheapest
+// first, so a skipped object costs no S3 call.
 func (s *Steps) plan(ctx context.Context, in SplitInput) (SplitOutput, *logtype.Definition, int64, error) {
 	src, err := in.Source()
 	if err != nil {
@@ -61,35 +62,59 @@ func (s *Steps) plan(ctx context.Context, in SplitInput) (SplitOutput, *logtype.
 	if src.Bucket == s.cfg.StagingBucket || s.cfg.OwnKeys.MatchString(src.Key) {
 		return skip(SkipOwnLog)
 	}
-	var def *logtype.Definition
-	if in.LogType != "" {
-		if def = s.cfg.Registry.Get(in.LogType); def == nil {
-			return SplitOutput{}, nil, 0, fmt.Errorf("unknown log type %q", in.LogType)
-		}
-	} else if def = s.cfg.Registry.Detect(src.Key); def == nil {
+	def, err := s.logType(in, src)
+	if err != nil {
+		return SplitOutput{}, nil, 0, err
+	}
+	if def == nil {
 		return skip(SkipUnknownType)
 	}
 	out.LogType = def.Name
 	if re := def.IgnoredRegexp(); re != nil && re.MatchString(src.Key) {
 		return skip(SkipIgnoredKey)
 	}
-	var size int64 = -1
-	if in.Detail != nil && in.Detail.Object.Size != nil {
-		size = *in.Detail.Object.Size
-	} else if in.Detail == nil && in.Size != nil {
-		size = *in.Size
-	}
-	if size < 0 {
-		info, err := s.cfg.Store.Head(ctx, src.Bucket, src.Key)
-		if err != nil {
-			return SplitOutput{}, nil, 0, storeError(err)
-		}
-		size = info.Size
+	size, err := s.objectSize(ctx, in, src)
+	if err != nil {
+		return SplitOutput{}, nil, 0, err
 	}
 	if size == 0 {
 		return skip(SkipEmpty)
 	}
 	return out, def, size, nil
+}
+
+// logType is the log type the input names, or else the one the key
+// matches (nil when none does: the object is skipped, not an error). A
+// named type that does not exist is the caller's mistake: an error.
+func (s *Steps) logType(in SplitInput, src ObjectRef) (*logtype.Definition, error) {
+	if in.LogType == "" {
+		return s.cfg.Registry.Detect(src.Key), nil
+	}
+	def := s.cfg.Registry.Get(in.LogType)
+	if def == nil {
+		return nil, fmt.Errorf("unknown log type %q", in.LogType)
+	}
+	return def, nil
+}
+
+// objectSize is the size the input gives (the event's object size, or
+// size beside {bucket, key}); only an input without one costs a HEAD.
+func (s *Steps) objectSize(ctx context.Context, in SplitInput, src ObjectRef) (int64, error) {
+	size := int64(-1)
+	switch {
+	case in.Detail != nil && in.Detail.Object.Size != nil:
+		size = *in.Detail.Object.Size
+	case in.Detail == nil && in.Size != nil:
+		size = *in.Size
+	}
+	if size >= 0 {
+		return size, nil
+	}
+	info, err := s.cfg.Store.Head(ctx, src.Bucket, src.Key)
+	if err != nil {
+		return 0, storeError(err)
+	}
+	return info.Size, nil
 }
 
 // Split decides the object's log type and cuts it into chunks.
@@ -98,14 +123,26 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	if err != nil || out.Skipped {
 		return out, err
 	}
-	src := out.Source
-	whole := &Chunk{Source: src, LogType: def.Name, Data: src}
+	whole := &Chunk{Source: out.Source, LogType: def.Name, Data: out.Source}
 	if size <= s.cfg.InlineMaxBytes {
-		out.ChunkCount, out.Chunk = 1, whole
-		return out, nil
+		// Small enough for one parse invocation: parse reads the object
+		// itself and nothing is read here.
+		return oneChunk(out, whole), nil
 	}
+	return s.splitBig(ctx, out, def, whole, size)
+}
 
-	// Big object: read it once, frame it and write chunks to staging.
+// oneChunk is the output for an object parse reads in one piece from its
+// source (whole).
+func oneChunk(out SplitOutput, whole *Chunk) SplitOutput {
+	out.ChunkCount, out.Chunk = 1, whole
+	return out
+}
+
+// splitBig reads a big object once and cuts it: Parquet by row groups,
+// any other format into staged chunks of framed records.
+func (s *Steps) splitBig(ctx context.Context, out SplitOutput, def *logtype.Definition, whole *Chunk, size int64) (SplitOutput, error) {
+	src := out.Source
 	per := s.chunkRecords(def)
 	body, err := s.cfg.Store.Get(ctx, src.Bucket, src.Key)
 	if err != nil {
@@ -116,7 +153,7 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	if magic, _ := head.Peek(4); wholeObject(magic) {
 		// Parquet (the only format read whole) is cut by row groups and
 		// nothing is staged: each chunk range-reads its own row groups
-		// from the source.
+		// from the source, so the stream is not needed.
 		body.Close()
 		return s.splitParquet(ctx, out, whole, size, per)
 	}
@@ -127,25 +164,24 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	if isParquet {
 		// A Parquet file gzipped whole cannot be range-read: parse reads
 		// it in one piece.
-		out.ChunkCount, out.Chunk = 1, whole
-		return out, nil
+		return oneChunk(out, whole), nil
 	}
-	fr := format.NewFramer(def, plain)
-	var chunks []Chunk
-	w := newChunkWriter()
-	flush := func() error {
-		if w.n == 0 {
-			return nil
-		}
-		seq := len(chunks)
-		ref := ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("chunks", src, fmt.Sprintf("%05d.chunk.gz", seq))}
-		if err := s.cfg.Store.Put(ctx, ref.Bucket, ref.Key, w.bytes()); err != nil {
-			return storeError(err)
-		}
-		chunks = append(chunks, Chunk{Source: src, LogType: def.Name, Data: ref, Staged: true, Seq: seq, Records: w.n})
-		w = newChunkWriter()
-		return nil
+	chunks, err := s.stageChunks(ctx, src, def, format.NewFramer(def, plain), per)
+	if err != nil {
+		return SplitOutput{}, err
 	}
+	if chunks == nil {
+		// Everything fits in one chunk: parse the original object.
+		return oneChunk(out, whole), nil
+	}
+	return s.withManifest(ctx, out, chunks)
+}
+
+// stageChunks frames the records and writes them to staging, per records
+// to a chunk. It returns nil when they all fit in one chunk: that chunk is
+// not written, as parse reads the original object instead.
+func (s *Steps) stageChunks(ctx context.Context, src ObjectRef, def *logtype.Definition, fr format.Framer, per int) ([]Chunk, error) {
+	st := &chunkStager{s: s, src: src, logType: def.Name, w: newChunkWriter()}
 	for {
 		rec, err := fr.Next()
 		if err == io.EOF {
@@ -153,28 +189,53 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 		}
 		var fe *format.FrameError
 		if errors.As(err, &fe) {
-			w.addError(fe)
+			// Framing stopped here: the records before load, and the
+			// last chunk says why the rest is unreadable (#E).
+			st.w.addError(fe)
 			break
 		}
 		if err != nil {
-			return SplitOutput{}, storeError(err)
+			return nil, storeError(err)
 		}
-		w.add(rec)
-		if w.n >= per {
-			if err := flush(); err != nil {
-				return SplitOutput{}, err
+		st.w.add(rec)
+		if st.w.n >= per {
+			if err := st.flush(ctx); err != nil {
+				return nil, err
 			}
 		}
 	}
-	if len(chunks) == 0 {
-		// Everything fits in one chunk: parse the original object.
-		out.ChunkCount, out.Chunk = 1, whole
-		return out, nil
+	if len(st.chunks) == 0 {
+		return nil, nil
 	}
-	if err := flush(); err != nil {
-		return SplitOutput{}, err
+	if err := st.flush(ctx); err != nil {
+		return nil, err
 	}
-	return s.withManifest(ctx, out, chunks)
+	return st.chunks, nil
+}
+
+// chunkStager writes the chunks of one object to staging as they fill.
+type chunkStager struct {
+	s       *Steps
+	src     ObjectRef
+	logType string
+	chunks  []Chunk
+	w       *chunkWriter
+}
+
+// flush writes the filling chunk, if it holds anything, and starts the
+// next. Chunk keys are numbered so a retried split overwrites its own.
+func (st *chunkStager) flush(ctx context.Context) error {
+	if st.w.n == 0 {
+		return nil
+	}
+	seq := len(st.chunks)
+	ref := ObjectRef{Bucket: st.s.cfg.StagingBucket, Key: stagingKey("chunks", st.src, fmt.Sprintf("%05d.chunk.gz", seq))}
+	if err := st.s.cfg.Store.Put(ctx, ref.Bucket, ref.Key, st.w.bytes()); err != nil {
+		return storeError(err)
+	}
+	st.chunks = append(st.chunks, Chunk{Source: st.src, LogType: st.logType, Data: ref, Staged: true, Seq: seq, Records: st.w.n})
+	st.w = newChunkWriter()
+	return nil
 }
 
 // wholeObject says the object's first bytes are those of a format that is
@@ -195,8 +256,7 @@ func (s *Steps) splitParquet(ctx context.Context, out SplitOutput, whole *Chunk,
 	}
 	f, err := parquet.Open(ra, ra.Size())
 	if err != nil {
-		out.ChunkCount, out.Chunk = 1, whole
-		return out, nil
+		return oneChunk(out, whole), nil
 	}
 	var chunks []Chunk
 	groups := f.RowGroups()
@@ -210,8 +270,7 @@ func (s *Steps) splitParquet(ctx context.Context, out SplitOutput, whole *Chunk,
 		first = end
 	}
 	if len(chunks) <= 1 {
-		out.ChunkCount, out.Chunk = 1, whole
-		return out, nil
+		return oneChunk(out, whole), nil
 	}
 	return s.withManifest(ctx, out, chunks)
 }
