@@ -58,23 +58,29 @@ func instanceIDs(d map[string]any, source string) {
 			doc.Set(d, "cloud.instance.id", r)
 		}
 	case strings.HasPrefix(source, "cloudhsm."):
-		var hosts []any
-		for _, p := range []string{"requestParameters.clusterId", "requestParameters.hsmId", "responseElements.hsmId", "responseElements.hsm.hsmId"} {
-			if s := doc.GetString(d, p); s != "" {
-				hosts = append(hosts, s)
-			}
-		}
-		if len(hosts) > 0 {
-			doc.Set(d, "related.hosts", hosts)
-		}
-		for _, p := range []string{"responseElements.hsmId", "responseElements.hsm.hsmId"} {
-			if s := doc.GetString(d, p); s != "" {
-				doc.Set(d, "cloud.instance.id", s)
-				break
-			}
+		cloudHSMHosts(d)
+	}
+}
+
+// cloudHSMHosts names the cluster and HSMs a CloudHSM event concerns:
+// all of them are related hosts, and the HSM created or described is the
+// instance.
+func cloudHSMHosts(d map[string]any) {
+	var hosts []any
+	for _, p := range []string{"requestParameters.clusterId", "requestParameters.hsmId", "responseElements.hsmId", "responseElements.hsm.hsmId"} {
+		if s := doc.GetString(d, p); s != "" {
+			hosts = append(hosts, s)
 		}
 	}
-
+	if len(hosts) > 0 {
+		doc.Set(d, "related.hosts", hosts)
+	}
+	for _, p := range []string{"responseElements.hsmId", "responseElements.hsm.hsmId"} {
+		if s := doc.GetString(d, p); s != "" {
+			doc.Set(d, "cloud.instance.id", s)
+			break
+		}
+	}
 }
 
 // fixSharedTypes makes the paths every service uses one JSON type: the
@@ -125,20 +131,33 @@ func fixServiceTypes(d map[string]any, source string) {
 	case "codeguru-security":
 		stringify(d, "requestParameters.resourceId")
 	case "s3":
-		if rules, ok := get(d, "requestParameters.ReplicationConfiguration.Rule").([]any); ok {
-			for _, r := range rules {
-				if m, ok := r.(map[string]any); ok {
-					if f, ok := m["Filter"]; ok {
-						m["Filter"] = fmt.Sprint(f)
-					}
-				}
+		replicationFilters(d)
+	case "athena":
+		athenaIntervalUnits(d)
+	}
+}
+
+// replicationFilters makes each S3 replication rule's Filter text: its
+// shape changes from rule to rule, and one index mapping cannot hold them
+// all (reference sf_cloudtrail).
+func replicationFilters(d map[string]any) {
+	rules, _ := get(d, "requestParameters.ReplicationConfiguration.Rule").([]any)
+	for _, r := range rules {
+		if m, ok := r.(map[string]any); ok {
+			if f, ok := m["Filter"]; ok {
+				m["Filter"] = fmt.Sprint(f)
 			}
 		}
-	case "athena":
-		renameIn(get(d, "responseElements.tableMetadataList"), "parameters", "projection.date.interval.unit", "projection.date.interval_unit")
-		if m, ok := get(d, "responseElements.tableMetadata.parameters").(map[string]any); ok {
-			rename(m, "projection.part_date.interval.unit", "projection.part_date.interval_unit")
-		}
+	}
+}
+
+// athenaIntervalUnits renames Athena's projection.*.interval.unit table
+// parameters: beside projection.*.interval (a value) the dotted name
+// would need interval to be an object too.
+func athenaIntervalUnits(d map[string]any) {
+	renameIn(get(d, "responseElements.tableMetadataList"), "parameters", "projection.date.interval.unit", "projection.date.interval_unit")
+	if m, ok := get(d, "responseElements.tableMetadata.parameters").(map[string]any); ok {
+		rename(m, "projection.part_date.interval.unit", "projection.part_date.interval_unit")
 	}
 }
 
