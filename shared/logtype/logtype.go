@@ -233,43 +233,70 @@ func (d *Definition) validateKeys() error {
 	return nil
 }
 
+// validateFormat checks the format is one the loader frames, with what
+// framing it needs, and compiles the record pattern.
 func (d *Definition) validateFormat() error {
-	var err error
 	if d.MinColumns < 0 {
 		return d.fail("min_columns", "must not be negative")
 	}
+	var err error
 	switch d.Format {
 	case "json", "csv", "cef", "parquet":
 	case "fields":
-		if len(d.Columns) == 0 {
-			return d.fail("columns", "a fields log type needs its column names")
-		}
-		if d.MinColumns > len(d.Columns) {
-			return d.fail("min_columns", "must be between 1 and the number of columns (%d)", len(d.Columns))
-		}
+		err = d.validateColumns()
 	case "text":
-		if d.Pattern == "" && d.Decoder == "" {
-			return d.fail("pattern", "a text log type needs a pattern or a decoder")
-		}
+		err = d.needPattern()
 	case "multiline":
-		if d.Pattern == "" && d.Decoder == "" {
-			return d.fail("pattern", "a multiline log type needs a pattern or a decoder")
-		}
-		if d.MultilineFirstLine == "" {
-			return d.fail("multiline_firstline", "a multiline log type needs the regex of a record's first line")
-		}
-		if d.firstLineRe, err = regexp.Compile(d.MultilineFirstLine); err != nil {
-			return d.fail("multiline_firstline", "%v", err)
-		}
+		err = d.validateMultiline()
 	case "":
 		return d.fail("format", "required")
 	default:
 		return d.fail("format", "unknown format %q", d.Format)
 	}
+	if err != nil {
+		return err
+	}
 	if d.Pattern != "" {
 		if d.patternRe, err = regexp.Compile(d.Pattern); err != nil {
 			return d.fail("pattern", "%v", err)
 		}
+	}
+	return nil
+}
+
+// validateColumns checks a fields log type names its columns: records
+// are split into values, and the names say which value is which.
+func (d *Definition) validateColumns() error {
+	if len(d.Columns) == 0 {
+		return d.fail("columns", "a fields log type needs its column names")
+	}
+	if d.MinColumns > len(d.Columns) {
+		return d.fail("min_columns", "must be between 1 and the number of columns (%d)", len(d.Columns))
+	}
+	return nil
+}
+
+// needPattern checks a text or multiline log type says how to read a
+// record: a pattern or a Go decoder.
+func (d *Definition) needPattern() error {
+	if d.Pattern == "" && d.Decoder == "" {
+		return d.fail("pattern", "a %s log type needs a pattern or a decoder", d.Format)
+	}
+	return nil
+}
+
+// validateMultiline checks a multiline log type can read records and
+// compiles the first-line regex that tells where one starts.
+func (d *Definition) validateMultiline() error {
+	if err := d.needPattern(); err != nil {
+		return err
+	}
+	if d.MultilineFirstLine == "" {
+		return d.fail("multiline_firstline", "a multiline log type needs the regex of a record's first line")
+	}
+	var err error
+	if d.firstLineRe, err = regexp.Compile(d.MultilineFirstLine); err != nil {
+		return d.fail("multiline_firstline", "%v", err)
 	}
 	return nil
 }
