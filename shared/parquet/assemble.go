@@ -330,10 +330,9 @@ func convertInt32(el *pq.SchemaElement, lt *pq.LogicalType, ct pq.ConvertedType,
 	switch {
 	case ct == pq.ConvertedType_DATE || (lt != nil && lt.DATE != nil):
 		return time.Unix(int64(t)*86400, 0).UTC().Format("2006-01-02")
-	case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
+	case isDecimal(lt, ct):
 		return decimal(big.NewInt(int64(t)), scale(el))
-	case ct == pq.ConvertedType_UINT_8 || ct == pq.ConvertedType_UINT_16 || ct == pq.ConvertedType_UINT_32 ||
-		(lt != nil && lt.INTEGER != nil && !lt.INTEGER.IsSigned):
+	case ct == pq.ConvertedType_UINT_8 || ct == pq.ConvertedType_UINT_16 || ct == pq.ConvertedType_UINT_32 || isUnsigned(lt):
 		return json.Number(strconv.FormatUint(uint64(uint32(t)), 10))
 	}
 	return json.Number(strconv.FormatInt(int64(t), 10))
@@ -341,25 +340,53 @@ func convertInt32(el *pq.SchemaElement, lt *pq.LogicalType, ct pq.ConvertedType,
 
 func convertInt64(el *pq.SchemaElement, lt *pq.LogicalType, ct pq.ConvertedType, t int64) any {
 	switch {
-	case ct == pq.ConvertedType_TIMESTAMP_MILLIS:
-		return json.Number(strconv.FormatInt(t, 10))
-	case ct == pq.ConvertedType_TIMESTAMP_MICROS:
-		return json.Number(strconv.FormatInt(floorDiv(t, 1000), 10))
-	case lt != nil && lt.TIMESTAMP != nil:
-		u := lt.TIMESTAMP.Unit
-		switch {
-		case u != nil && u.MICROS != nil:
-			t = floorDiv(t, 1000)
-		case u != nil && u.NANOS != nil:
-			t = floorDiv(t, 1000000)
-		}
-		return json.Number(strconv.FormatInt(t, 10))
-	case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
+	case ct == pq.ConvertedType_TIMESTAMP_MILLIS || ct == pq.ConvertedType_TIMESTAMP_MICROS || (lt != nil && lt.TIMESTAMP != nil):
+		return json.Number(strconv.FormatInt(epochMillis(lt, ct, t), 10))
+	case isDecimal(lt, ct):
 		return decimal(big.NewInt(t), scale(el))
-	case ct == pq.ConvertedType_UINT_64 || (lt != nil && lt.INTEGER != nil && !lt.INTEGER.IsSigned):
+	case ct == pq.ConvertedType_UINT_64 || isUnsigned(lt):
 		return json.Number(strconv.FormatUint(uint64(t), 10))
 	}
 	return json.Number(strconv.FormatInt(t, 10))
+}
+
+// epochMillis converts an INT64 timestamp in the column's unit (the
+// converted type, else the logical type's; milliseconds when it says
+// none) to epoch milliseconds, rounding down so times before 1970 stay
+// in their millisecond.
+func epochMillis(lt *pq.LogicalType, ct pq.ConvertedType, t int64) int64 {
+	switch ct {
+	case pq.ConvertedType_TIMESTAMP_MILLIS:
+		return t
+	case pq.ConvertedType_TIMESTAMP_MICROS:
+		return floorDiv(t, 1000)
+	}
+	switch u := lt.TIMESTAMP.Unit; {
+	case u != nil && u.MICROS != nil:
+		return floorDiv(t, 1000)
+	case u != nil && u.NANOS != nil:
+		return floorDiv(t, 1000000)
+	}
+	return t
+}
+
+// isDecimal says the column holds decimals (either annotation), whatever
+// the physical type carrying the unscaled value.
+func isDecimal(lt *pq.LogicalType, ct pq.ConvertedType) bool {
+	return ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil)
+}
+
+// isUnsigned says the logical type is an unsigned integer: its values
+// are read as the same bits, not negative numbers.
+func isUnsigned(lt *pq.LogicalType) bool {
+	return lt != nil && lt.INTEGER != nil && !lt.INTEGER.IsSigned
+}
+
+// isText says a byte array column is annotated as text (string, enum or
+// JSON): it is kept as is, even when it is not valid UTF-8.
+func isText(lt *pq.LogicalType, ct pq.ConvertedType) bool {
+	return ct == pq.ConvertedType_UTF8 || ct == pq.ConvertedType_ENUM || ct == pq.ConvertedType_JSON ||
+		(lt != nil && (lt.STRING != nil || lt.ENUM != nil || lt.JSON != nil))
 }
 
 // convertBytes handles BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY and INT96 values
@@ -367,24 +394,34 @@ func convertInt64(el *pq.SchemaElement, lt *pq.LogicalType, ct pq.ConvertedType,
 // UTF-8 becomes base64.
 func convertBytes(el *pq.SchemaElement, lt *pq.LogicalType, ct pq.ConvertedType, t string) any {
 	if el.Type != nil && *el.Type == pq.Type_INT96 && len(t) == 12 {
-		nanos := int64(binary.LittleEndian.Uint64([]byte(t[:8])))
-		day := int64(binary.LittleEndian.Uint32([]byte(t[8:])))
-		return json.Number(strconv.FormatInt((day-julianEpoch)*86400000+floorDiv(nanos, 1000000), 10))
+		return int96Millis(t)
 	}
 	switch {
-	case ct == pq.ConvertedType_DECIMAL || (lt != nil && lt.DECIMAL != nil):
+	case isDecimal(lt, ct):
 		return decimal(twosComplement([]byte(t)), scale(el))
 	case lt != nil && lt.UUID != nil && len(t) == 16:
-		h := hex.EncodeToString([]byte(t))
-		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-	case ct == pq.ConvertedType_UTF8 || ct == pq.ConvertedType_ENUM || ct == pq.ConvertedType_JSON ||
-		(lt != nil && (lt.STRING != nil || lt.ENUM != nil || lt.JSON != nil)):
+		return uuidText(t)
+	case isText(lt, ct):
 		return t
 	}
 	if utf8.ValidString(t) {
 		return t
 	}
 	return base64.StdEncoding.EncodeToString([]byte(t))
+}
+
+// int96Millis reads a legacy INT96 timestamp (nanoseconds of the day,
+// then the Julian day, little-endian) as epoch milliseconds.
+func int96Millis(t string) json.Number {
+	nanos := int64(binary.LittleEndian.Uint64([]byte(t[:8])))
+	day := int64(binary.LittleEndian.Uint32([]byte(t[8:])))
+	return json.Number(strconv.FormatInt((day-julianEpoch)*86400000+floorDiv(nanos, 1000000), 10))
+}
+
+// uuidText writes a 16-byte UUID in its canonical 8-4-4-4-12 hex form.
+func uuidText(t string) string {
+	h := hex.EncodeToString([]byte(t))
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func float(f float64, bits int) any {
