@@ -16,8 +16,8 @@ type Doc struct {
 	// Encoded says Source was written by doc.AppendJSON in this process:
 	// a valid one-line JSON object that need not be checked again. It is
 	// an in-process promise to the indexer, so it lives here and is never
-	// stored: documents read back from staging (pipeline.StagedDoc) or
-	// from a dead letter come without it and are checked.
+	// stored: documents read back from a dead letter (siem replay) come
+	// without it and are checked.
 	Encoded bool `json:"-"`
 }
 

@@ -38,11 +38,12 @@ type Enriching interface {
 }
 
 // Records runs every record the framer yields through decoding,
-// normalization and encoding: the parse step's loop, shared by the Lambda
-// step, the golden tests and the benchmarks so they all measure and check
-// the same code. It returns the number of records read (a framing failure
-// counts as one record, dead-lettered: the rest of the object). Errors are
-// the sink's or the reader's (I/O), never a record's.
+// normalization and encoding: the loop of the load step, shared by the
+// Lambda function, the local runner, the golden tests and the benchmarks
+// so they all measure and check the same code. It returns the number of
+// records read (a framing failure counts as one record, dead-lettered:
+// the rest of the object). Errors are the sink's or the reader's (I/O),
+// never a record's.
 func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink) (int, error) {
 	in := 0
 	var buf []byte
@@ -117,7 +118,7 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 		if enrich != nil {
 			enrich.Enrich(&o)
 		}
-		// Conditions see the final document (enriched on the fused path).
+		// Conditions see the final document (enriched, on the load path).
 		if m, ok := nn.rules.Doc(o.Doc, count); ok {
 			if err := sink.Skip(rec.Num, m.Reason()); err != nil {
 				return in, err

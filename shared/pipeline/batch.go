@@ -170,8 +170,7 @@ func retryable(err error) bool {
 // marks every failure it cannot attribute as retryable (storage), which
 // would also retry, six times with backoff, a request the cluster refused
 // for good. An indexer error that is not a *bulk.RetryableError is
-// returned as is, so the state machine catches and dead-letters at once,
-// as it did with the separate index step.
+// returned as is, so the state machine catches and dead-letters at once.
 func (s *Steps) loadChunk(ctx context.Context, c Chunk) (StepOutput, error) {
 	if s.cfg.Indexer == nil {
 		return s.Load(ctx, c)

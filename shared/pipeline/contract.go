@@ -8,13 +8,10 @@
 // and never staged. Enrichment is not a step of its own because the
 // enrichers are functions of the document in memory: a separate step
 // would only add a staged write, a read and a re-decode per document.
-// Parse, Enrich and Index, with the staged document files between them
-// (StagedDoc), are the earlier three-step form; no deployed function or
-// runner path calls them any more, and only the tests that check their
-// contract do.
 //
 // State payloads never carry records: records travel as S3 objects
-// (chunks, document files) and the state carries references and counts.
+// (source objects, staged chunk files) and the state carries references
+// and counts.
 package pipeline
 
 // ObjectRef names an S3 object.
@@ -94,10 +91,14 @@ type SplitOutput struct {
 	Counts   Counts     `json:"counts"`
 }
 
-// StepOutput is what parse and enrich return and what enrich and index
-// take: the chunk, the staged document file, and the counts so far.
+// StepOutput is what load_chunk and fail_chunk return: the chunk and its
+// counts.
 type StepOutput struct {
-	Chunk  Chunk     `json:"chunk"`
+	Chunk Chunk `json:"chunk"`
+	// Docs is always empty: documents are never staged. It named the
+	// staged document file of the earlier three-step path and stays so
+	// the output's shape (what state machines and Summarize see) does
+	// not change.
 	Docs   ObjectRef `json:"docs"`
 	Counts Counts    `json:"counts"`
 	// Stats are the load step's figures for metrics (not accounting).

@@ -1,6 +1,7 @@
 package pipeline
 
-// The index step: bulk-send documents, retry, redirect read-only indices.
+// Indexing a load's documents: bulk-send, count, dead-letter what is
+// refused, redirect read-only indices.
 
 import (
 	"context"
@@ -12,69 +13,15 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/bulk"
-	"github.com/siemloader/siem/shared/normalize"
 )
 
-// Index bulk-loads a document file. Retryable failures return a
-// *bulk.RetryableError (the state machine retries the step; ids are
-// deterministic, so re-sent documents overwrite themselves); refused
-// documents are dead-lettered with OpenSearch's reason.
-func (s *Steps) Index(ctx context.Context, in StepOutput) (StepOutput, error) {
-	out := in
-	if in.Counts.Pending == 0 {
-		return out, nil
-	}
-	if s.cfg.Indexer == nil {
-		return StepOutput{}, errNoIndexer
-	}
-	dead := newGzLines()
-	now := normalize.FormatTime(s.cfg.Now())
-	srcURI := "s3://" + in.Chunk.Source.Bucket + "/" + in.Chunk.Source.Key
-	batch := make([]bulk.Doc, 0, s.cfg.IndexBatch)
-	send := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := s.sendBatch(ctx, batch, &out.Counts, func(d DeadLetter) {
-			d.Source, d.LogType, d.Time = srcURI, in.Chunk.LogType, now
-			dead.add(d)
-		})
-		batch = batch[:0]
-		return err
-	}
-	err := s.readDocs(ctx, in.Docs, func(d StagedDoc) error {
-		batch = append(batch, d.bulkDoc())
-		if len(batch) >= s.cfg.IndexBatch {
-			return send()
-		}
-		return nil
-	})
-	if err == nil {
-		err = send()
-	}
-	if err != nil {
-		return StepOutput{}, err
-	}
-	out.Counts.Pending = 0
-	if dead.n > 0 {
-		if err := s.cfg.Store.Put(ctx, s.cfg.StagingBucket, deadLetterKey("index", in.Chunk), dead.bytes()); err != nil {
-			return StepOutput{}, storeError(err)
-		}
-	}
-	return out, nil
-}
-
-// sendBatch indexes a batch and counts the outcome; documents refused for
-// good become dead letters (dead gets them without source, log type and
-// time, which the caller adds). A read-only index (disk watermark, a manual
-// block) sends its documents to the next index of the same name: <index>_02,
-// _03...
-func (s *Steps) sendBatch(ctx context.Context, batch []bulk.Doc, counts *Counts, dead func(DeadLetter)) error {
-	return s.sendBatchOr(ctx, batch, counts, dead, nil)
-}
-
-// sendBatchOr is sendBatch that, when notSent is not nil, hands it the
-// documents an indexing error kept from being sent instead of failing.
+// sendBatchOr indexes a batch and counts the outcome; documents refused
+// for good become dead letters (dead gets them without source, log type
+// and time, which the caller adds). A read-only index (disk watermark, a
+// manual block) sends its documents to the next index of the same name:
+// <index>_02, _03... When notSent is nil an indexing error fails the
+// call; otherwise notSent is handed the documents the error kept from
+// being sent instead.
 func (s *Steps) sendBatchOr(ctx context.Context, batch []bulk.Doc, counts *Counts, dead func(DeadLetter), notSent func([]bulk.Doc, error)) error {
 	res, err := s.cfg.Indexer.Index(ctx, batch)
 	if err != nil {

@@ -22,10 +22,10 @@ import (
 // map, it is encoded once and handed to the indexer in batches. Nothing is
 // staged, so a document is never re-read, re-validated or re-decoded.
 //
-// Failure semantics are those of the three steps in a row: a retryable
-// indexing failure fails the whole call (ids are deterministic, so the
-// retry overwrites what was already sent); dead letters of parse and of
-// index are written under the keys the separate steps use.
+// A retryable indexing failure fails the whole call (ids are
+// deterministic, so the retry overwrites what was already sent); dead
+// letters of parse and of index are written under
+// dead-letter/parse/... and dead-letter/index/... (deadLetterKey).
 func (s *Steps) Load(ctx context.Context, c Chunk) (StepOutput, error) {
 	def := s.cfg.Registry.Get(c.LogType)
 	if def == nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/siemloader/siem/shared/geoip"
 	"github.com/siemloader/siem/shared/ioc"
 	"github.com/siemloader/siem/shared/logtype"
+	"github.com/siemloader/siem/shared/logtypes/golden"
 	"github.com/siemloader/siem/shared/pipeline"
 	"github.com/siemloader/siem/shared/useragent"
 	"github.com/siemloader/siem/shared/xff"
@@ -104,7 +106,7 @@ func samples(t *testing.T) []sample {
 }
 
 // outcome is what a run left behind: documents as indexed, dead letters
-// as staged (their time fields are the fixture's fixed clock).
+// as written (their time fields are the fixture's fixed clock).
 type outcome struct {
 	counts pipeline.Counts
 	docs   []string
@@ -140,7 +142,7 @@ func gunzip(t *testing.T, r io.Reader) []byte {
 func sameOutcome(t *testing.T, name string, want, got outcome) {
 	t.Helper()
 	if !equalCounts(want.counts, got.counts) {
-		t.Errorf("%s: counts %+v, the three steps gave %+v", name, got.counts, want.counts)
+		t.Errorf("%s: counts %+v, the deployed path gave %+v", name, got.counts, want.counts)
 	}
 	if !slices.Equal(want.docs, got.docs) {
 		for i := range min(len(want.docs), len(got.docs)) {
@@ -149,7 +151,7 @@ func sameOutcome(t *testing.T, name string, want, got outcome) {
 				break
 			}
 		}
-		t.Errorf("%s: %d documents, the three steps gave %d", name, len(got.docs), len(want.docs))
+		t.Errorf("%s: %d documents, the deployed path gave %d", name, len(got.docs), len(want.docs))
 	}
 	for k, v := range want.dead {
 		if got.dead[k] != v {
@@ -157,7 +159,7 @@ func sameOutcome(t *testing.T, name string, want, got outcome) {
 		}
 	}
 	if len(got.dead) != len(want.dead) {
-		t.Errorf("%s: %d dead-letter files, the three steps wrote %d", name, len(got.dead), len(want.dead))
+		t.Errorf("%s: %d dead-letter files, the deployed path wrote %d", name, len(got.dead), len(want.dead))
 	}
 }
 
@@ -167,11 +169,14 @@ func equalCounts(a, b pipeline.Counts) bool {
 	return bytes.Equal(ja, jb)
 }
 
-// TestLoadEqualsTheThreeSteps runs every golden sample with every enricher
-// through parse -> enrich -> index (documents staged and decoded again)
-// and through the fused Load and LoadObject (one map per record, encoded
-// once): documents, counts and dead letters must be the same.
-func TestLoadEqualsTheThreeSteps(t *testing.T) {
+// TestLoadPathsAgree runs every golden sample with every enricher
+// through the deployed functions (split, then load_chunk, as the state
+// machine invokes them), through Load and through LoadObject with one
+// and with several workers (the local runner's path): documents, counts
+// and dead letters must be the same. Without enrichers, Load's documents,
+// dead letters and counts are what the golden harness (framing, decoding
+// and normalization alone) makes of the sample.
+func TestLoadPathsAgree(t *testing.T) {
 	enr := enrichers(t)
 	ctx := context.Background()
 	all := samples(t)
@@ -183,14 +188,14 @@ func TestLoadEqualsTheThreeSteps(t *testing.T) {
 		name := s.def.Name + "/" + filepath.Base(s.path)
 		in := pipeline.SplitInput{Bucket: logBucket, Key: s.def.SampleKey}
 
-		steps := newFixture(t, pipeline.StepsConfig{Enrichers: enr, InlineMaxBytes: 1 << 30})
-		steps.store.Put(ctx, logBucket, s.def.SampleKey, content)
-		sp, counts := steps.runAll(t, in)
+		deployed := newFixture(t, pipeline.StepsConfig{Enrichers: enr, InlineMaxBytes: 1 << 30})
+		deployed.store.Put(ctx, logBucket, s.def.SampleKey, content)
+		sp, counts := deployed.runAll(t, in)
 		if sp.Skipped {
 			t.Fatalf("%s: skipped: %s", name, sp.SkipReason)
 		}
 		identity(t, counts)
-		want := collect(t, steps, counts)
+		want := collect(t, deployed, counts)
 		if len(want.docs) == 0 {
 			t.Fatalf("%s: no documents", name)
 		}
@@ -217,8 +222,75 @@ func TestLoadEqualsTheThreeSteps(t *testing.T) {
 			}
 			sameOutcome(t, name+" LoadObject", want, collect(t, obj, res.Counts))
 		}
+
+		plain := newFixture(t, pipeline.StepsConfig{InlineMaxBytes: 1 << 30})
+		plain.store.Put(ctx, logBucket, s.def.SampleKey, content)
+		out, err = plain.steps.Load(ctx, *sp.Chunk)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		g, err := golden.Process(s.def, s.def.SampleKey, bytes.NewReader(content))
+		if err != nil {
+			t.Fatalf("%s: golden: %v", name, err)
+		}
+		sameAsGolden(t, name, g, plain, out.Counts)
 	}
 	t.Logf("%d golden samples, same documents, counts and dead letters", len(all))
+}
+
+// sameAsGolden checks what a load without enrichers left behind against
+// the golden harness's result for the same input.
+func sameAsGolden(t *testing.T, name string, g golden.Result, f *fixture, c pipeline.Counts) {
+	t.Helper()
+	if c.RecordsIn != g.RecordsIn || c.Indexed != len(g.Documents) || c.DeadLettered != len(g.DeadLetters) || c.Skipped != len(g.Skipped) {
+		t.Errorf("%s: counts %+v, golden: %d in, %d documents, %d dead letters, %d skipped", name, c, g.RecordsIn, len(g.Documents), len(g.DeadLetters), len(g.Skipped))
+	}
+	var want, got []string
+	for _, d := range g.Documents {
+		src, _ := json.Marshal(d.Source)
+		want = append(want, fmt.Sprintf("%s %s %d %s", d.Index, d.ID, d.Record, src))
+	}
+	for _, d := range f.sink.Docs() {
+		var m map[string]any
+		if err := json.Unmarshal(d.Source, &m); err != nil {
+			t.Fatalf("%s: document %s: %v", name, d.ID, err)
+		}
+		src, _ := json.Marshal(m)
+		got = append(got, fmt.Sprintf("%s %s %d %s", d.Index, d.ID, d.Record, src))
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(want, got) {
+		for i := range min(len(want), len(got)) {
+			if want[i] != got[i] {
+				t.Errorf("%s: document %d differs from golden:\n got %s\nwant %s", name, i, got[i], want[i])
+				break
+			}
+		}
+		t.Errorf("%s: %d documents, golden %d", name, len(got), len(want))
+	}
+	want, got = nil, nil
+	for _, d := range g.DeadLetters {
+		want = append(want, fmt.Sprintf("%d %s", d.Record, d.Reason))
+	}
+	keys, _ := f.store.List(context.Background(), staging, "dead-letter/parse/")
+	for _, k := range keys {
+		rc, _ := f.store.Get(context.Background(), staging, k)
+		dec := json.NewDecoder(bytes.NewReader(gunzip(t, rc)))
+		rc.Close()
+		for {
+			var d pipeline.DeadLetter
+			if err := dec.Decode(&d); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatalf("%s: %s: %v", name, k, err)
+			}
+			got = append(got, fmt.Sprintf("%d %s", d.Record, d.Reason))
+		}
+	}
+	if !slices.Equal(want, got) {
+		t.Errorf("%s: dead letters %q, golden %q", name, got, want)
+	}
 }
 
 // TestLoadObjectDamagedGzip: records before the damage load, the rest is

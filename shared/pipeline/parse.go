@@ -1,7 +1,7 @@
 package pipeline
 
-// The parse step (and FailChunk, its Catch): frame, decode and normalize a
-// chunk's records.
+// Reading a chunk's records, for load and for FailChunk (the Catch that
+// dead-letters a chunk whole).
 
 import (
 	"context"
@@ -59,70 +59,6 @@ func (s *Steps) openRowGroups(ctx context.Context, c Chunk, def *logtype.Definit
 		return format.Failed(fmt.Errorf("chunk names row groups %d-%d but the file has %d (was the object replaced?)", first, end, len(f.RowGroups()))), func() {}, nil
 	}
 	return format.NewParquetFramer(def, f, first, end), func() {}, nil
-}
-
-// Parse turns a chunk's records into ECS documents in staging.
-func (s *Steps) Parse(ctx context.Context, c Chunk) (StepOutput, error) {
-	def := s.cfg.Registry.Get(c.LogType)
-	if def == nil {
-		return StepOutput{}, fmt.Errorf("unknown log type %q", c.LogType)
-	}
-	fr, closeFn, err := s.openChunk(ctx, c, def)
-	if err != nil {
-		return StepOutput{}, err
-	}
-	defer closeFn()
-	now := s.cfg.Now()
-	norm := normalize.New(def, normalize.Source{Bucket: c.Source.Bucket, Key: c.Source.Key}, now).Routing(s.cfg.Registry).Excluding(s.cfg.Exclusions)
-	docs, dead := newDocWriter(), newGzLines()
-	out := StepOutput{Chunk: c}
-	srcURI := "s3://" + c.Source.Bucket + "/" + c.Source.Key
-	sink := &parseSink{out: &out, docs: docs, dead: dead, src: srcURI, logType: def.Name, now: normalize.FormatTime(now)}
-	n, err := normalize.Records(def, fr, norm, sink)
-	out.Counts.RecordsIn = n
-	if err != nil {
-		return StepOutput{}, storeError(err)
-	}
-	out.Docs = ObjectRef{Bucket: s.cfg.StagingBucket, Key: stagingKey("docs", c.Source, fmt.Sprintf("%05d.parsed.ndjson.gz", c.Seq))}
-	if err := s.cfg.Store.Put(ctx, out.Docs.Bucket, out.Docs.Key, docs.bytes()); err != nil {
-		return StepOutput{}, storeError(err)
-	}
-	if dead.n > 0 {
-		if err := s.cfg.Store.Put(ctx, s.cfg.StagingBucket, deadLetterKey("parse", c), dead.bytes()); err != nil {
-			return StepOutput{}, storeError(err)
-		}
-	}
-	return out, nil
-}
-
-// parseSink collects the parse step's documents and dead letters.
-type parseSink struct {
-	out          *StepOutput
-	docs         *docWriter
-	dead         *gzLines
-	src, logType string
-	now          string
-}
-
-func (p *parseSink) Document(rec format.Record, o normalize.Output, source []byte) error {
-	p.docs.add(StagedDoc{Index: o.Index, ID: o.ID, Record: rec.Num, Source: source})
-	p.out.Counts.Pending++
-	return nil
-}
-
-func (p *parseSink) DeadLetter(num int, raw []byte, reason string) error {
-	p.out.Counts.DeadLettered++
-	p.out.Counts.reason(reasonClass(reason))
-	return p.dead.add(DeadLetter{Step: "parse", Source: p.src, LogType: p.logType, Record: num, Reason: reason, Raw: string(raw), Time: p.now})
-}
-
-// Matched implements normalize.Counter.
-func (p *parseSink) Matched(rule string) { p.out.Counts.matched(rule) }
-
-func (p *parseSink) Skip(num int, reason string) error {
-	p.out.Counts.Skipped++
-	p.out.Counts.reason(reason)
-	return nil
 }
 
 // FailChunk dead-letters every record of a chunk whose processing failed

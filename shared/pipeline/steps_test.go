@@ -75,21 +75,39 @@ func newFixture(t *testing.T, cfg pipeline.StepsConfig) *fixture {
 	return f
 }
 
-// runAll drives the steps the way the state machine does and returns the
-// total counts.
-func (f *fixture) runAll(t *testing.T, in pipeline.SplitInput) (pipeline.SplitOutput, pipeline.Counts) {
+// invoke runs a function on an action's payload as the state machine
+// does and decodes the answer into out.
+func (f *fixture) invoke(t *testing.T, function string, payload map[string]any, out any) {
 	t.Helper()
-	ctx := context.Background()
-	sp, err := f.steps.Split(ctx, in)
+	b, err := json.Marshal(payload)
 	if err != nil {
 		t.Fatal(err)
 	}
+	res, err := f.steps.Invoke(context.Background(), function, b)
+	if err != nil {
+		t.Fatalf("%s %s: %v", function, payload["action"], err)
+	}
+	if err := json.Unmarshal(res, out); err != nil {
+		t.Fatalf("%s %s answered %s: %v", function, payload["action"], res, err)
+	}
+}
+
+// runAll drives the deployed functions the way the ingest state machine
+// does (split; load_chunk for the inline chunk or for each chunk of the
+// manifest; summarize over a Map run) and returns the total counts.
+func (f *fixture) runAll(t *testing.T, in pipeline.SplitInput) (pipeline.SplitOutput, pipeline.Counts) {
+	t.Helper()
+	ctx := context.Background()
+	var sp pipeline.SplitOutput
+	f.invoke(t, pipeline.FunctionSplit, map[string]any{"action": pipeline.ActionSplit, "object": in}, &sp)
 	var chunks []pipeline.Chunk
 	switch {
 	case sp.Skipped:
 		return sp, pipeline.Counts{}
 	case sp.Chunk != nil:
-		chunks = []pipeline.Chunk{*sp.Chunk}
+		var out pipeline.StepOutput
+		f.invoke(t, pipeline.FunctionLoad, map[string]any{"action": pipeline.ActionLoadChunk, "chunk": sp.Chunk}, &out)
+		return sp, out.Counts
 	default:
 		rc, err := f.store.Get(ctx, sp.Manifest.Bucket, sp.Manifest.Key)
 		if err != nil {
@@ -99,25 +117,12 @@ func (f *fixture) runAll(t *testing.T, in pipeline.SplitInput) (pipeline.SplitOu
 	}
 	var results []json.RawMessage
 	for _, c := range chunks {
-		p, err := f.steps.Parse(ctx, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := f.steps.Enrich(ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x, err := f.steps.Index(ctx, e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := json.Marshal(x)
-		results = append(results, b)
+		var x json.RawMessage
+		f.invoke(t, pipeline.FunctionLoad, map[string]any{"action": pipeline.ActionLoadChunk, "chunk": c}, &x)
+		results = append(results, x)
 	}
-	sum, err := pipeline.Summarize(results)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var sum pipeline.Summary
+	f.invoke(t, pipeline.FunctionSplit, map[string]any{"action": pipeline.ActionSummarize, "results": results, "source": sp.Source, "log_type": sp.LogType}, &sum)
 	if sum.Chunks != len(chunks) {
 		t.Errorf("summary counts %d chunks, ran %d", sum.Chunks, len(chunks))
 	}
@@ -287,12 +292,9 @@ func TestIndexDeadLettersRefusedAndRetriesThrottled(t *testing.T) {
 	ctx := context.Background()
 	f.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(5)))
 	sp, _ := f.steps.Split(ctx, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
-	p, err := f.steps.Parse(ctx, *sp.Chunk)
-	if err != nil {
-		t.Fatal(err)
-	}
+	load, _ := json.Marshal(map[string]any{"action": pipeline.ActionLoadChunk, "chunk": sp.Chunk})
 	ix.throttled = true
-	_, err = f.steps.Index(ctx, p)
+	_, err := f.steps.Invoke(ctx, pipeline.FunctionLoad, load)
 	var re *bulk.RetryableError
 	if !errors.As(err, &re) {
 		t.Fatalf("throttling must surface as RetryableError, got %v", err)
@@ -301,25 +303,25 @@ func TestIndexDeadLettersRefusedAndRetriesThrottled(t *testing.T) {
 	if got := fmt.Sprintf("%T", pipeline.LambdaError(fmt.Errorf("wrapped: %w", err))); got != "*bulk.RetryableError" {
 		t.Errorf("LambdaError returned %s", got)
 	}
-	// Find the id of record 3 and refuse it.
-	var docs []bulk.Doc
+	// Find the id of record 4 and refuse it.
 	ms := bulktest.NewMemorySink()
 	f2 := newFixture(t, pipeline.StepsConfig{Indexer: ms})
 	f2.store.Put(ctx, logBucket, vpcKey, gz(vpcLines(5)))
 	f2.runAll(t, pipeline.SplitInput{Bucket: logBucket, Key: vpcKey})
-	docs = ms.Docs()
-	for _, d := range docs {
+	for _, d := range ms.Docs() {
 		if d.Record == 4 {
 			ix.refuse = d.ID
 		}
 	}
 	ix.throttled = false
-	out, err := f.steps.Index(ctx, p)
+	res, err := f.steps.Invoke(ctx, pipeline.FunctionLoad, load)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out pipeline.StepOutput
+	json.Unmarshal(res, &out)
 	identity(t, out.Counts)
-	if out.Counts.Indexed != 4 || out.Counts.DeadLettered != 1 {
+	if out.Counts.Indexed != 4 || out.Counts.DeadLettered != 1 || out.Counts.Reasons["OpenSearch 400 mapper_parsing_exception"] != 1 {
 		t.Errorf("counts %+v", out.Counts)
 	}
 	keys, _ := f.store.List(ctx, staging, "dead-letter/index/")
@@ -455,11 +457,11 @@ func TestIndexRedirectsFromReadOnlyIndices(t *testing.T) {
 	}
 }
 
-// The state machine's path (split into staged chunks, then parse, enrich
-// and index per chunk) gives a line over the record limit the same one
-// dead letter as the inline path: split frames it once (#D in the chunk
-// file), parse dead-letters it with its first bytes, and the lines after
-// it load, in their chunks.
+// The state machine's path (split into staged chunks, then load_chunk per
+// chunk) gives a line over the record limit the same one dead letter as
+// the inline path: split frames it once (#D in the chunk file), load
+// dead-letters it with its first bytes, and the lines after it load, in
+// their chunks.
 func TestSplitLineOverLimit(t *testing.T) {
 	old := format.CurrentLimits()
 	format.SetLimits(format.Limits{MaxRecordBytes: 4096})

@@ -67,12 +67,9 @@ func TestReplayAfterFix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := steps.Parse(ctx, *sp.Chunk)
-	if err != nil || p.Counts.DeadLettered != 1 {
-		t.Fatalf("parse: %+v %v", p.Counts, err)
-	}
-	if _, err := steps.Index(ctx, p); err != nil {
-		t.Fatal(err)
+	p, err := steps.Load(ctx, *sp.Chunk)
+	if err != nil || p.Counts.DeadLettered != 1 || p.Counts.Indexed != 2 {
+		t.Fatalf("load: %+v %v", p.Counts, err)
 	}
 
 	// What a fixed definition gives on a fresh load: the reference ids.
@@ -81,8 +78,7 @@ func TestReplayAfterFix(t *testing.T) {
 	freshStore.Put(ctx, "logs", key, []byte(content))
 	steps2, _ := pipeline.NewSteps(pipeline.StepsConfig{Store: freshStore, StagingBucket: "staging", Registry: fixed, Indexer: fresh, Now: now})
 	sp2, _ := steps2.Split(ctx, pipeline.SplitInput{Bucket: "logs", Key: key})
-	p2, _ := steps2.Parse(ctx, *sp2.Chunk)
-	if _, err := steps2.Index(ctx, p2); err != nil || len(fresh.Docs()) != 3 {
+	if _, err := steps2.Load(ctx, *sp2.Chunk); err != nil || len(fresh.Docs()) != 3 {
 		t.Fatalf("fresh load: %d docs, %v", len(fresh.Docs()), err)
 	}
 
@@ -125,13 +121,12 @@ func TestReplayIndexDeadLetters(t *testing.T) {
 	all := &refusing{sink: sink, refuse: map[string]bool{}}
 	steps, _ := pipeline.NewSteps(pipeline.StepsConfig{Store: store, StagingBucket: "staging", Registry: reg, Indexer: all, Now: now})
 	sp, _ := steps.Split(ctx, pipeline.SplitInput{Bucket: "logs", Key: key})
-	p, _ := steps.Parse(ctx, *sp.Chunk)
 	// Refuse both the first time.
 	docsOf := func() []string {
 		var ids []string
 		x := bulktest.NewMemorySink()
 		s, _ := pipeline.NewSteps(pipeline.StepsConfig{Store: store, StagingBucket: "staging", Registry: reg, Indexer: x, Now: now})
-		s.Index(ctx, p)
+		s.Load(ctx, *sp.Chunk)
 		for _, d := range x.Docs() {
 			ids = append(ids, d.ID)
 		}
@@ -141,9 +136,9 @@ func TestReplayIndexDeadLetters(t *testing.T) {
 	for _, id := range ids {
 		all.refuse[id] = true
 	}
-	out, err := steps.Index(ctx, p)
+	out, err := steps.Load(ctx, *sp.Chunk)
 	if err != nil || out.Counts.DeadLettered != 2 {
-		t.Fatalf("index: %+v %v", out.Counts, err)
+		t.Fatalf("load: %+v %v", out.Counts, err)
 	}
 	// The mapping is fixed for one of them only.
 	delete(all.refuse, ids[0])
