@@ -60,6 +60,13 @@ type Chunk struct {
 	RowGroups *[2]int `json:"row_groups,omitempty"`
 }
 
+// wholeSource reports a chunk that is its whole source object, read as
+// it is stored (the inline path): not one of the staged chunk files or
+// row-group runs split cut the object into.
+func (c Chunk) wholeSource() bool {
+	return c.Seq == 0 && !c.Staged && c.RowGroups == nil
+}
+
 // Counts is the per-step accounting. The identity every step keeps is
 // RecordsIn == Indexed + DeadLettered + Skipped once indexing is done;
 // before that, Pending holds documents not yet indexed.

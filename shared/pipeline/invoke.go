@@ -279,7 +279,7 @@ func Handler(s *Steps, function string) func(context.Context, json.RawMessage) (
 		}
 		slog.InfoContext(ctx, "step done", attrs...)
 		if m := s.cfg.Metrics; m != nil {
-			for _, l := range MetricLines(function, out, time.Now()) {
+			for _, l := range MetricLines(function, action, out, time.Now()) {
 				if err := m.Write(l); err != nil {
 					slog.WarnContext(ctx, "metrics not written", "error", err.Error())
 				}

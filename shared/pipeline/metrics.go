@@ -39,23 +39,20 @@ type typeFigures struct {
 	bytes                   int64
 }
 
-// MetricLines turns a step's answer into EMF lines: one per log type it
-// touched, each also rolled up over log types. Summarize adds up what the
-// chunks already published, so it publishes nothing.
-func MetricLines(function string, out []byte, now time.Time) []emf.Line {
-	var probe struct {
-		Objects    []BatchObject `json:"objects"`
-		Chunk      *Chunk        `json:"chunk"`
-		Counts     *Counts       `json:"counts"`
-		Stats      *LoadStats    `json:"stats"`
-		Chunks     *int          `json:"chunks"`
-		LogType    string        `json:"log_type"`
-		Skipped    bool          `json:"skipped"`
-		ChunkCount *int          `json:"chunk_count"`
-	}
-	if json.Unmarshal(out, &probe) != nil || probe.Chunks != nil {
-		return nil
-	}
+// MetricLines turns an action's answer into EMF lines: one per log type
+// it touched, each also rolled up over log types. What an answer
+// publishes depends on its action (Handler passes the one it ran):
+//
+//   - load_batch and fail_batch: each object's counts and figures, and
+//     whether it was loaded, failed or skipped;
+//   - load_chunk and fail_chunk: the chunk's counts and figures, and a
+//     loaded object when the chunk is a whole object (Chunk.wholeSource);
+//   - split: only a skipped object (a plan is no news yet);
+//   - summarize: nothing, since it adds up what the chunks published.
+//
+// An unknown action publishes nothing, and so does an answer without
+// its action's members.
+func MetricLines(function string, action Action, out []byte, now time.Time) []emf.Line {
 	by := map[string]*typeFigures{}
 	fig := func(t string) *typeFigures {
 		if t == "" {
@@ -66,9 +63,15 @@ func MetricLines(function string, out []byte, now time.Time) []emf.Line {
 		}
 		return by[t]
 	}
-	switch {
-	case probe.Objects != nil: // a batch (LoadBatch, or its dead-lettering)
-		for _, o := range probe.Objects {
+	switch action {
+	case ActionLoadBatch, ActionFailBatch:
+		var b struct {
+			Objects []BatchObject `json:"objects"`
+		}
+		if json.Unmarshal(out, &b) != nil {
+			return nil
+		}
+		for _, o := range b.Objects {
 			f := fig(o.LogType)
 			f.counts.Add(o.Counts)
 			f.stats.add(o.Stats)
@@ -82,19 +85,30 @@ func MetricLines(function string, out []byte, now time.Time) []emf.Line {
 				f.loaded++
 			}
 		}
-	case probe.ChunkCount != nil: // split's plan: only skips are news
-		if !probe.Skipped {
+	case ActionLoadChunk, ActionFailChunk:
+		var c struct {
+			Chunk  *Chunk     `json:"chunk"`
+			Counts *Counts    `json:"counts"`
+			Stats  *LoadStats `json:"stats"`
+		}
+		if json.Unmarshal(out, &c) != nil || c.Chunk == nil || c.Counts == nil {
 			return nil
 		}
-		fig(probe.LogType).skipped++
-	case probe.Chunk != nil && probe.Counts != nil: // a chunk loaded or dead-lettered
-		f := fig(probe.Chunk.LogType)
-		f.counts.Add(*probe.Counts)
-		f.stats.add(probe.Stats)
-		if probe.Chunk.Seq == 0 && !probe.Chunk.Staged && probe.Chunk.RowGroups == nil {
-			f.loaded++ // a whole object loaded inline
+		f := fig(c.Chunk.LogType)
+		f.counts.Add(*c.Counts)
+		f.stats.add(c.Stats)
+		if c.Chunk.wholeSource() {
+			// A whole object loaded inline; fail_chunk counts its
+			// dead-lettered object here too, as it always has.
+			f.loaded++
 		}
-	default:
+	case ActionSplit:
+		var sp SplitOutput
+		if json.Unmarshal(out, &sp) != nil || !sp.Skipped {
+			return nil
+		}
+		fig(sp.LogType).skipped++
+	default: // ActionSummarize, and any action this list does not know
 		return nil
 	}
 	types := make([]string, 0, len(by))
