@@ -255,7 +255,11 @@ func fieldsOnly(fields map[string]any, err error) (Decoded, error) {
 	return Decoded{Fields: fields}, err
 }
 
-// Decode turns one framed record into its raw fields.
+// Decode turns one framed record into its raw fields. It resolves def's
+// format on every call (cheap, but a look-up per record): a caller that
+// decodes many records resolves once (Resolve) and calls the Format's
+// DecodeRouted, as normalize and replay do. Decode is for tests and
+// one-off records.
 func Decode(def *logtype.Definition, rec Record) (Decoded, error) {
 	d, _, err := DecodeRouted(def, rec, nil)
 	return d, err
@@ -268,7 +272,9 @@ type Router func(group, stream string) *logtype.Definition
 // DecodeRouted is Decode for an object whose CloudWatch Logs envelopes
 // may belong to other log types than the object's: route names the log
 // type of each event's group, and the event is decoded (and returned) as
-// that type. Records that are not CloudWatch Logs events keep def.
+// that type. Records that are not CloudWatch Logs events keep def. Like
+// Decode it resolves def's format on every call; normalize falls back to
+// it only for a definition it has not resolved.
 func DecodeRouted(def *logtype.Definition, rec Record, route Router) (Decoded, *logtype.Definition, error) {
 	if rec.Fields != nil {
 		return Decoded{Fields: rec.Fields}, def, nil

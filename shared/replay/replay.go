@@ -95,8 +95,12 @@ func (r *Replayer) file(ctx context.Context, key string, rep *Report) error {
 	}
 	var docs []bulk.Doc
 	letterOf := map[string]pipeline.DeadLetter{}
+	// A file's letters are of one chunk, so of one log type or a few
+	// (CloudWatch Logs routing): each format is resolved once, not per
+	// letter.
+	formats := map[*logtype.Definition]*format.Format{}
 	for _, dl := range letters {
-		d, err := r.document(dl)
+		d, err := r.document(dl, formats)
 		if err != nil {
 			fail(dl, err.Error())
 			continue
@@ -135,8 +139,9 @@ func (r *Replayer) file(ctx context.Context, key string, rep *Report) error {
 	return r.Store.Put(ctx, r.Bucket, key, encode(failing, strings.HasSuffix(key, ".gz")))
 }
 
-// document rebuilds the document a dead letter stands for.
-func (r *Replayer) document(dl pipeline.DeadLetter) (bulk.Doc, error) {
+// document rebuilds the document a dead letter stands for; formats
+// holds the formats already resolved, by log type.
+func (r *Replayer) document(dl pipeline.DeadLetter, formats map[*logtype.Definition]*format.Format) (bulk.Doc, error) {
 	switch dl.Step {
 	case "index":
 		if len(dl.Doc) == 0 || dl.Index == "" || dl.ID == "" {
@@ -152,8 +157,16 @@ func (r *Replayer) document(dl pipeline.DeadLetter) (bulk.Doc, error) {
 			return bulk.Doc{}, errors.New("no raw record kept (the object was unreadable from here on): load the object again")
 		}
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(dl.Source, "s3://"), "/")
+		f, ok := formats[def]
+		if !ok {
+			var err error
+			if f, err = format.Resolve(def); err != nil {
+				return bulk.Doc{}, err
+			}
+			formats[def] = f
+		}
 		rec := format.Record{Num: dl.Record, Raw: []byte(dl.Raw)}
-		dec, err := format.Decode(def, rec)
+		dec, _, err := f.DecodeRouted(def, rec, nil)
 		if err != nil {
 			return bulk.Doc{}, err
 		}
