@@ -279,36 +279,8 @@ func (n *Normalizer) normalize(raw []byte, dec format.Decoded, objs *doc.Objects
 		// document: analysts must know the text is not the original.
 		problems = append(problems, InvalidUTF8Message)
 	}
-	// The id hashes the record as framed; @message is the log line itself
-	// when the record came wrapped (FireLens, CloudWatch Logs).
-	idInput := raw
+	original := n.rename(d)
 	cwl := dec.CWL
-	var message string // @message
-	switch {
-	case cwl != nil:
-		message = cwl.Message
-	case dec.Message != nil:
-		message = *dec.Message
-	case dec.Text != "":
-		message = dec.Text // the decoder's string of raw: no copy
-	default:
-		message = string(raw)
-	}
-
-	for newName, old := range def.Rename {
-		if v, ok := d[old]; ok && doc.Present(v) {
-			d[newName] = v
-			delete(d, old)
-		}
-	}
-	var original []string
-	if def.FieldPrefix != "" {
-		original = make([]string, 0, len(d))
-		for k := range d {
-			original = append(original, k)
-		}
-	}
-
 	if cwl != nil {
 		// The envelope's values, readable by timestamp keys and the ECS
 		// mapping (cwl_timestamp, cwl_accountid) but not kept as fields.
@@ -321,31 +293,17 @@ func (n *Normalizer) normalize(raw []byte, dec format.Decoded, objs *doc.Objects
 		problems = append(problems, err.Error())
 		ts = n.ingested
 	}
-
 	vals := n.mapValues(d)
-	n.writeFields(d, message, ts, cwl, vals, objs)
+	n.writeFields(d, message(raw, dec), ts, cwl, vals, objs)
 
-	var tr logtype.Result
-	if n.transform != nil {
-		if err := n.transform(d, &tr); err != nil {
-			problems = append(problems, fmt.Sprintf("transform %s: %v", def.Transform, err))
-		}
-	}
-	if v := tr.Time; v != nil {
-		// A transform's better event time (an OCSF finding's last update):
-		// it moves @timestamp and the index date.
-		if t, err := ParseTime(v, []string{"epoch", "iso8601"}, time.UTC); err == nil {
-			ts = t
-			d["@timestamp"] = FormatTime(ts)
-		} else {
-			problems = append(problems, fmt.Sprintf("transform %s: event time: %v", def.Transform, err))
-		}
-	}
+	tr, ts, problems := n.transformed(d, ts, problems)
 	for _, p := range def.JSONToText {
 		toText(d, p)
 	}
 	addErrorMessage(d, problems)
 
+	// The id hashes the record as framed.
+	idInput := raw
 	if cwl != nil {
 		delete(d, "cwl_timestamp")
 		delete(d, "cwl_accountid")
@@ -367,6 +325,64 @@ func (n *Normalizer) normalize(raw []byte, dec format.Decoded, objs *doc.Objects
 	idx := n.index(tr.Index, ts)
 	addErrorMessage(d, pruneAndLimit(d))
 	return Output{Index: idx, ID: id, Doc: d, Def: def}, nil
+}
+
+// message is the record's @message: the log line itself when the record
+// came wrapped (CloudWatch Logs, FireLens), else the record as framed,
+// as the decoder's string of it when it made one (no copy).
+func message(raw []byte, dec format.Decoded) string {
+	switch {
+	case dec.CWL != nil:
+		return dec.CWL.Message
+	case dec.Message != nil:
+		return *dec.Message
+	case dec.Text != "":
+		return dec.Text
+	}
+	return string(raw)
+}
+
+// rename applies the definition's renames to the raw fields and returns
+// their names after it when field_prefix will move them (nil otherwise).
+func (n *Normalizer) rename(d map[string]any) []string {
+	def := n.def
+	for newName, old := range def.Rename {
+		if v, ok := d[old]; ok && doc.Present(v) {
+			d[newName] = v
+			delete(d, old)
+		}
+	}
+	if def.FieldPrefix == "" {
+		return nil
+	}
+	original := make([]string, 0, len(d))
+	for k := range d {
+		original = append(original, k)
+	}
+	return original
+}
+
+// transformed runs the log type's Go transform, if any, and takes the
+// better event time it may give (an OCSF finding's last update: it moves
+// @timestamp and the index date). What goes wrong is added to problems.
+func (n *Normalizer) transformed(d map[string]any, ts time.Time, problems []string) (logtype.Result, time.Time, []string) {
+	var tr logtype.Result
+	if n.transform == nil {
+		return tr, ts, problems
+	}
+	name := n.def.Transform
+	if err := n.transform(d, &tr); err != nil {
+		problems = append(problems, fmt.Sprintf("transform %s: %v", name, err))
+	}
+	if v := tr.Time; v != nil {
+		if t, err := ParseTime(v, []string{"epoch", "iso8601"}, time.UTC); err == nil {
+			ts = t
+			d["@timestamp"] = FormatTime(ts)
+		} else {
+			problems = append(problems, fmt.Sprintf("transform %s: event time: %v", name, err))
+		}
+	}
+	return tr, ts, problems
 }
 
 // addErrorMessage appends notes to the document's error.message, after

@@ -45,26 +45,14 @@ type Enriching interface {
 // the rest of the object). Errors are the sink's or the reader's (I/O),
 // never a record's.
 func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink) (int, error) {
-	in := 0
-	var buf []byte
-	// One encoder per object: its documents share their shape.
-	var enc doc.Encoder
-	enrich, _ := sink.(Enriching)
-	var count func(string)
+	l := &recordLoop{def: def, n: n, sink: sink}
+	l.enrich, _ = sink.(Enriching)
 	if c, ok := sink.(Counter); ok {
-		count = c.Matched
+		l.count = c.Matched
 	}
-	// The last document's map and objects are taken back once it is done
-	// with (encoded, skipped or dead-lettered), for the next record:
-	// Sink.Document must not keep o.Doc. A routed event's objects are
-	// its log type's normalizer's.
-	var lent *doc.Objects
+	in := 0
 	for {
-		n.objects.Reuse()
-		if lent != nil && lent != &n.objects {
-			lent.Reuse()
-		}
-		lent = nil
+		l.reuse()
 		rec, err := fr.Next()
 		if err == io.EOF {
 			return in, nil
@@ -78,64 +66,75 @@ func Records(def *logtype.Definition, fr format.Framer, n *Normalizer, sink Sink
 			return in, err
 		}
 		in++
-		if rec.Error != "" {
-			// Framed but not to decode (over the record limit): its
-			// start is the raw, the reason says why.
-			if err := sink.DeadLetter(rec.Num, rec.Raw, rec.Error); err != nil {
-				return in, err
-			}
-			continue
-		}
-		if rec.Skip != "" {
-			if err := sink.Skip(rec.Num, rec.Skip); err != nil {
-				return in, err
-			}
-			continue
-		}
-		rec.Into = n.objects.Top()
-		dec, rdef, err := n.decode(def, rec)
-		if err != nil {
-			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
-				return in, err
-			}
-			continue
-		}
-		nn := n.For(rdef)
-		if m, ok := nn.rules.Raw(dec.Fields, count); ok {
-			if err := sink.Skip(rec.Num, m.Reason()); err != nil {
-				return in, err
-			}
-			continue
-		}
-		lent = &nn.objects
-		o, err := nn.normalize(rec.Raw, dec, lent)
-		if err != nil {
-			if err := sink.DeadLetter(rec.Num, rec.Raw, err.Error()); err != nil {
-				return in, err
-			}
-			continue
-		}
-		if enrich != nil {
-			enrich.Enrich(&o)
-		}
-		// Conditions see the final document (enriched, on the load path).
-		if m, ok := nn.rules.Doc(o.Doc, count); ok {
-			if err := sink.Skip(rec.Num, m.Reason()); err != nil {
-				return in, err
-			}
-			continue
-		}
-		buf, err = enc.Append(buf[:0], o.Doc)
-		if err != nil {
-			if err := sink.DeadLetter(rec.Num, rec.Raw, "cannot serialize document: "+err.Error()); err != nil {
-				return in, err
-			}
-			continue
-		}
-		if err := sink.Document(rec, o, buf); err != nil {
+		if err := l.record(rec); err != nil {
 			return in, err
 		}
 	}
+}
+
+// recordLoop is what Records keeps from one record to the next.
+type recordLoop struct {
+	def    *logtype.Definition
+	n      *Normalizer
+	sink   Sink
+	enrich Enriching    // nil: the sink does not enrich
+	count  func(string) // nil: the sink does not count COUNT rules
+	// One encoder per object: its documents share their shape.
+	enc doc.Encoder
+	buf []byte
+	// lent are the objects the last document got: a routed event's are
+	// its log type's normalizer's.
+	lent *doc.Objects
+}
+
+// reuse takes the last document's map and objects back once it is done
+// with (encoded, skipped or dead-lettered), for the next record:
+// Sink.Document must not keep o.Doc.
+func (l *recordLoop) reuse() {
+	l.n.objects.Reuse()
+	if l.lent != nil && l.lent != &l.n.objects {
+		l.lent.Reuse()
+	}
+	l.lent = nil
+}
+
+// record takes one framed record through decoding, the exclusion rules,
+// normalization, enrichment and encoding to the sink. Errors are the
+// sink's, never the record's.
+func (l *recordLoop) record(rec format.Record) error {
+	switch {
+	case rec.Error != "":
+		// Framed but not to decode (over the record limit): its start
+		// is the raw, the reason says why.
+		return l.sink.DeadLetter(rec.Num, rec.Raw, rec.Error)
+	case rec.Skip != "":
+		return l.sink.Skip(rec.Num, rec.Skip)
+	}
+	rec.Into = l.n.objects.Top()
+	dec, rdef, err := l.n.decode(l.def, rec)
+	if err != nil {
+		return l.sink.DeadLetter(rec.Num, rec.Raw, err.Error())
+	}
+	nn := l.n.For(rdef)
+	if m, ok := nn.rules.Raw(dec.Fields, l.count); ok {
+		return l.sink.Skip(rec.Num, m.Reason())
+	}
+	l.lent = &nn.objects
+	o, err := nn.normalize(rec.Raw, dec, l.lent)
+	if err != nil {
+		return l.sink.DeadLetter(rec.Num, rec.Raw, err.Error())
+	}
+	if l.enrich != nil {
+		l.enrich.Enrich(&o)
+	}
+	// Conditions see the final document (enriched on the fused path).
+	if m, ok := nn.rules.Doc(o.Doc, l.count); ok {
+		return l.sink.Skip(rec.Num, m.Reason())
+	}
+	if l.buf, err = l.enc.Append(l.buf[:0], o.Doc); err != nil {
+		return l.sink.DeadLetter(rec.Num, rec.Raw, "cannot serialize document: "+err.Error())
+	}
+	return l.sink.Document(rec, o, l.buf)
 }
 
 // decode decodes one record of log type def with the format n resolved
