@@ -86,7 +86,7 @@ func parseHeader(header, delim string) []string {
 
 func decodeCSV(def *logtype.Definition, rec Record) (Decoded, error) {
 	raw := unwrapMessage(rec.Raw)
-	line := string(raw) // one copy; values are substrings
+	line := rec.text(raw) // at most one copy; values are substrings
 	fields, err := decodeCSVFields(def, rec, line)
 	return textDecoded(rec, raw, line, fields, err)
 }

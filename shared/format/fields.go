@@ -132,7 +132,7 @@ var Fields = &Format{
 	Frame: newLineFramer,
 	Decode: func(def *logtype.Definition, rec Record) (Decoded, error) {
 		raw := unwrapMessage(rec.Raw)
-		line := string(raw)
+		line := rec.text(raw)
 		fields, err := decodeFields(def, line, rec.Into)
 		return textDecoded(rec, raw, line, fields, err)
 	},

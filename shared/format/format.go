@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 
 	"github.com/siemloader/siem/shared/logtype"
 )
@@ -45,6 +46,19 @@ type Record struct {
 	// record the map of the last, emptied. Only the decoder that makes
 	// the final fields uses it (a wrapper passes it on or leaves it).
 	Into map[string]any
+	// Stable says Raw is never written again (the loader's batch
+	// arenas): the record's strings may share its bytes instead of
+	// copying them (Text).
+	Stable bool
+}
+
+// text is raw, part of rec, as a string: sharing raw's bytes when rec
+// is Stable, which saves copying every record once more.
+func (rec Record) text(raw []byte) string {
+	if rec.Stable && len(raw) > 0 {
+		return unsafe.String(unsafe.SliceData(raw), len(raw))
+	}
+	return string(raw)
 }
 
 // fields returns the map a decoder fills with a record's fields: the

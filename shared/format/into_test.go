@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
@@ -66,6 +67,16 @@ func TestDecodeInto(t *testing.T) {
 			// on as Text (normalize's @message); JSON makes none.
 			if wantText := def.Format != format.JSONName; (got.Text != "") != wantText || (wantText && got.Text != string(rec.Raw)) {
 				t.Errorf("%s record %d: Text %q, want the record (%v)", filepath.Base(c.file), rec.Num, got.Text, wantText)
+			}
+			// A Stable record (the loader's batch arena) decodes the
+			// same, and every format's Text is the record, sharing its
+			// bytes.
+			rec.Into, rec.Stable = nil, true
+			stable, err := format.Decode(def, rec)
+			if err != nil || !reflect.DeepEqual(stable.Fields, want.Fields) || stable.Text != string(rec.Raw) {
+				t.Errorf("%s record %d: Stable gives %v, Text %q, err %v", filepath.Base(c.file), rec.Num, stable.Fields, stable.Text, err)
+			} else if unsafe.StringData(stable.Text) != unsafe.SliceData(rec.Raw) {
+				t.Errorf("%s record %d: Stable record's Text is a copy", filepath.Base(c.file), rec.Num)
 			}
 		}
 		f.Close()

@@ -46,11 +46,20 @@ func decodeJSON(def *logtype.Definition, rec Record) (Decoded, error) {
 			if _, ok := m[def.RequiredField]; !ok {
 				// Not shaped like this log type's records, but an object:
 				// it loads with what can be mapped and says why.
-				return Decoded{Fields: m, Problem: fmt.Sprintf("JSON object without a %q field: not a %s record as AWS delivers it", def.RequiredField, def.Name)}, nil
+				return Decoded{Fields: m, Problem: fmt.Sprintf("JSON object without a %q field: not a %s record as AWS delivers it", def.RequiredField, def.Name), Text: stableText(rec)}, nil
 			}
 		}
 	}
-	return Decoded{Fields: m}, nil
+	return Decoded{Fields: m, Text: stableText(rec)}, nil
+}
+
+// stableText is a JSON record's Text when it can share the record's
+// bytes (Stable); otherwise normalize copies the record for @message.
+func stableText(rec Record) string {
+	if !rec.Stable {
+		return ""
+	}
+	return rec.text(rec.Raw)
 }
 
 func jsonKind(v any) string {

@@ -21,7 +21,7 @@ func decodeText(def *logtype.Definition, rec Record) (Decoded, error) {
 // decodeLineRecord decodes raw, rec's text or the message it wraps, with
 // one string made of it: every value is a substring of it.
 func decodeLineRecord(def *logtype.Definition, rec Record, raw []byte) (Decoded, error) {
-	line := string(raw)
+	line := rec.text(raw)
 	fields, err := decodeLine(def, line, rec.Into)
 	return textDecoded(rec, raw, line, fields, err)
 }

@@ -224,7 +224,9 @@ func readBatches(ctx context.Context, fr format.Framer, size int, out chan<- *re
 		}
 		start := len(arena)
 		arena = append(arena, rec.Raw...)
-		rec.Raw = arena[start:len(arena):len(arena)]
+		// The arena is never written again (a full one is replaced, not
+		// reused): decoders may share its bytes.
+		rec.Raw, rec.Stable = arena[start:len(arena):len(arena)], true
 		b.recs = append(b.recs, rec)
 		if len(b.recs) >= size && !send() {
 			return ctx.Err()
