@@ -48,7 +48,9 @@ type Record struct {
 	Into map[string]any
 	// Stable says Raw is never written again (the loader's batch
 	// arenas): the record's strings may share its bytes instead of
-	// copying them (Text).
+	// copying them (Text). A string kept past the record then keeps the
+	// whole arena alive, so what outlives it copies (lru clones its
+	// keys; the enrichers' cached values are their own).
 	Stable bool
 }
 
