@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -518,20 +519,43 @@ func (n *Normalizer) prefix(d map[string]any, original []string) {
 	d[n.def.FieldPrefix] = box
 }
 
+// collect gathers a list target's values (related.ip, related.user)
+// from its sources: coerced, non-empty, distinct and sorted. The values
+// are kept as the interfaces Coerce gave, not boxed again.
 func collect(d map[string]any, target string, sources []string) []any {
-	seen := map[string]bool{}
-	var out []string
+	var out []any
+	// A few values are told apart by a scan; a set is made only for a
+	// long list (a record's hundreds of resource ARNs).
+	var seen map[string]bool
 	add := func(v any) {
 		cv, ok := ecs.Coerce(target, v)
 		if !ok {
 			return
 		}
 		s, ok := cv.(string)
-		if !ok || s == "" || seen[s] {
+		if !ok || s == "" {
 			return
 		}
-		seen[s] = true
-		out = append(out, s)
+		if seen != nil {
+			if seen[s] {
+				return
+			}
+			seen[s] = true
+		} else {
+			for _, o := range out {
+				if o.(string) == s {
+					return
+				}
+			}
+			if len(out) == 16 {
+				seen = make(map[string]bool, 64)
+				for _, o := range out {
+					seen[o.(string)] = true
+				}
+				seen[s] = true
+			}
+		}
+		out = append(out, cv)
 	}
 	for _, src := range sources {
 		v, ok := doc.Get(d, src)
@@ -547,12 +571,8 @@ func collect(d map[string]any, target string, sources []string) []any {
 			add(t)
 		}
 	}
-	sort.Strings(out)
-	res := make([]any, len(out))
-	for i, s := range out {
-		res[i] = s
-	}
-	return res
+	slices.SortFunc(out, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	return out
 }
 
 func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
