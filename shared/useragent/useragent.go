@@ -30,6 +30,11 @@ const DefaultCacheSize = 20000
 // of regexes. It is safe for concurrent use.
 type Parser struct {
 	uap *uaparser.Parser
+	// compile, when set, builds uap on the first agent parsed (Default):
+	// a container whose logs carry no user agent (VPC flows) never pays
+	// for the regexes.
+	compile sync.Once
+	lazy    bool
 	// cache maps a raw agent (as Enrich reads it, trimmed) to what Enrich
 	// writes for it. It only holds strings: a hit shares nothing mutable.
 	cache *lru.Cache[entry]
@@ -61,18 +66,31 @@ var (
 	sharedOnce sync.Once
 )
 
-// Default returns the process-wide parser (built on first use: loading
-// the regexes takes a moment, so a container pays it once), with a cache
-// of DefaultCacheSize agents.
+// Default returns the process-wide parser, with a cache of
+// DefaultCacheSize agents. Its regexes are compiled on the first agent it
+// parses, not here: that takes ~0.1 s, which a cold start (or a CLI run)
+// whose logs have no user agent does not need to pay.
 func Default() *Parser {
 	sharedOnce.Do(func() {
-		p, err := New(DefaultCacheSize)
-		if err != nil {
-			panic(err)
-		}
-		shared = p
+		shared = &Parser{lazy: true, cache: lru.New[entry](DefaultCacheSize)}
 	})
 	return shared
+}
+
+// matcher returns the uap parser, compiling the embedded regexes first
+// for a lazy parser. They are part of the binary and tested: failing to
+// compile them is a build defect.
+func (p *Parser) matcher() *uaparser.Parser {
+	if p.lazy {
+		p.compile.Do(func() {
+			uap, err := uaparser.NewFromBytes(uaparser.DefinitionYaml)
+			if err != nil {
+				panic(fmt.Sprintf("useragent: embedded uap-core regexes: %v", err))
+			}
+			p.uap = uap
+		})
+	}
+	return p.uap
 }
 
 // New builds a parser with the embedded uap-core regexes that caches up
@@ -123,7 +141,7 @@ func (p *Parser) lookup(raw string) entry {
 // parse runs uap on s, without the cache.
 func (p *Parser) parse(s string) Parsed {
 	var r Parsed
-	c := p.uap.Parse(s)
+	c := p.matcher().Parse(s)
 	if c.UserAgent != nil {
 		r.Name = c.UserAgent.Family
 		r.Version = fullVersion(s, joinVersion(c.UserAgent.Major, c.UserAgent.Minor, c.UserAgent.Patch))

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/siemloader/siem/shared/lru"
+
 	"github.com/siemloader/siem/shared/doc"
 )
 
@@ -319,4 +321,27 @@ func FuzzEnrichMatchesReference(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The shared parser compiles its regexes on the first agent it parses:
+// a document without one leaves them uncompiled, and the lazy parser
+// then answers as an eager one does.
+func TestLazyParserCompilesOnFirstAgent(t *testing.T) {
+	lazy := &Parser{lazy: true, cache: lru.New[entry](16)}
+	lazy.Enrich(map[string]any{"source": map[string]any{"ip": "192.0.2.1"}}, "user_agent")
+	if lazy.uap != nil {
+		t.Fatal("regexes compiled for a document without a user agent")
+	}
+	eager, err := New(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	got, want := lazy.Parse(agent), eager.Parse(agent)
+	if lazy.uap == nil || got != want || got.Name != "Chrome" {
+		t.Errorf("lazy parser gave %+v, eager %+v", got, want)
+	}
+	if !Default().lazy {
+		t.Errorf("Default is not lazy")
+	}
 }
