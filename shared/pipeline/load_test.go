@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -325,15 +326,15 @@ func TestLoadObjectDamagedGzip(t *testing.T) {
 }
 
 // refusing fails every call after the first n with a retryable error.
+// LoadObject's workers call it at once: the count is atomic.
 type refusing struct {
 	sink  *bulktest.MemorySink
-	calls int
-	n     int
+	calls atomic.Int64
+	n     int64
 }
 
 func (r *refusing) Index(ctx context.Context, docs []bulk.Doc) (bulk.Result, error) {
-	r.calls++
-	if r.calls > r.n {
+	if r.calls.Add(1) > r.n {
 		return bulk.Result{}, &bulk.RetryableError{Status: 429, Reason: "too many requests"}
 	}
 	return r.sink.Index(ctx, docs)
