@@ -35,7 +35,7 @@ func (c *counter) Document(format.Record, normalize.Output, []byte) error { c.do
 func (c *counter) DeadLetter(int, []byte, string) error                   { c.dead++; return nil }
 func (c *counter) Skip(int, string) error                                 { return nil }
 
-// parseAll runs the parse step's per-record work over content and returns
+// parseAll runs the load step's per-record work (without enrichment) over content and returns
 // the number of records and documents.
 func parseAll(tb testing.TB, def *logtype.Definition, key string, content []byte) (records, docs int) {
 	fr, err := format.OpenObject(def, bytes.NewReader(content))

@@ -318,7 +318,7 @@ func samplePath(sampleKey, slug string) string {
 	return d + slug + "_" + base + ".gz"
 }
 
-// parseOnly is the parse step's per-record work over the same input in
+// parseOnly is the load step's per-record work over the same input in
 // this process, on one goroutine: framing, decoding, normalization and
 // encoding, without reading from disk or writing anything.
 func parseOnly(path string, in *input) (float64, error) {

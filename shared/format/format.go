@@ -2,7 +2,7 @@
 // record into its raw fields, according to a log type's file format.
 //
 // Framing is cheap and done once (split step); decoding is per record
-// (parse step). A Record carries its 1-based number in the source object:
+// (load step). A Record carries its 1-based number in the source object:
 // the line number for line formats, the ordinal for JSON records.
 //
 // Each file format is a registered Format (Register, Lookup); a log type's

@@ -55,7 +55,7 @@ type DeadEntry struct {
 }
 
 // Process frames, decodes and normalizes content as log type def, as the
-// parse step does, reading the object named key.
+// load step does, reading the object named key.
 func Process(def *logtype.Definition, key string, content io.Reader) (Result, error) {
 	var res Result
 	fr, err := format.OpenObject(def, content)
