@@ -85,10 +85,7 @@ func parseHeader(header, delim string) []string {
 }
 
 func decodeCSV(def *logtype.Definition, rec Record) (Decoded, error) {
-	raw := unwrapMessage(rec.Raw)
-	line := rec.text(raw) // at most one copy; values are substrings
-	fields, err := decodeCSVFields(def, rec, line)
-	return textDecoded(rec, raw, line, fields, err)
+	return decodeTextRecord(def, rec, unwrapMessage(rec.Raw), decodeCSVFields)
 }
 
 func decodeCSVFields(def *logtype.Definition, rec Record, line string) (map[string]any, error) {

@@ -131,10 +131,7 @@ var Fields = &Format{
 	Name:  "fields",
 	Frame: newLineFramer,
 	Decode: func(def *logtype.Definition, rec Record) (Decoded, error) {
-		raw := unwrapMessage(rec.Raw)
-		line := rec.text(raw)
-		fields, err := decodeFields(def, line, rec.Into)
-		return textDecoded(rec, raw, line, fields, err)
+		return decodeTextRecord(def, rec, unwrapMessage(rec.Raw), decodeFields)
 	},
 }
 
@@ -143,7 +140,7 @@ func init() { Register(Fields) }
 // decodeFields names the values of a "fields" line by the definition's
 // columns. Lines may stop after min_columns (older format versions);
 // values past the known columns are kept in extra_fields.
-func decodeFields(def *logtype.Definition, line string, into map[string]any) (map[string]any, error) {
+func decodeFields(def *logtype.Definition, rec Record, line string) (map[string]any, error) {
 	// One string for the line; the values are substrings of it, boxed
 	// in place (vals is not written again).
 	vals, err := splitQuoted(line, make([]string, 0, len(def.Columns)+4))
@@ -157,7 +154,7 @@ func decodeFields(def *logtype.Definition, line string, into map[string]any) (ma
 	if len(vals) < min {
 		return nil, fmt.Errorf("line has %d fields, want at least %d (through %s)", len(vals), min, def.Columns[min-1])
 	}
-	out := fields(into, len(vals)+docHeadroom)
+	out := fields(rec.Into, len(vals)+docHeadroom)
 	for i, v := range vals {
 		if i >= len(def.Columns) {
 			out["extra_fields"] = strings.Join(vals[i:], " ")

@@ -255,10 +255,17 @@ type Decoded struct {
 	Text string
 }
 
-// textDecoded is the Decoded of a record read from line, a string of
-// raw: rec's text itself, or the message it wraps ({"message": ...}).
-// Only the former is the record as framed, and so its Text.
-func textDecoded(rec Record, raw []byte, line string, fields map[string]any, err error) (Decoded, error) {
+// lineDecoder reads the fields of a text record from line, into
+// rec.Into when it is set.
+type lineDecoder func(def *logtype.Definition, rec Record, line string) (map[string]any, error)
+
+// decodeTextRecord decodes raw, rec's text itself or the message it
+// wraps ({"message": ...}), with one string made of it: the values decode
+// reads are substrings of it. Only rec's text itself is the record as
+// framed, and so its Text.
+func decodeTextRecord(def *logtype.Definition, rec Record, raw []byte, decode lineDecoder) (Decoded, error) {
+	line := rec.text(raw)
+	fields, err := decode(def, rec, line)
 	d := Decoded{Fields: fields}
 	if len(raw) == len(rec.Raw) {
 		d.Text = line

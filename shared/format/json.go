@@ -36,6 +36,7 @@ func decodeJSON(def *logtype.Definition, rec Record) (Decoded, error) {
 		return Decoded{}, fmt.Errorf("JSON record is %s, not an object", jsonKind(v))
 	}
 	m = unwrapEventBridge(m)
+	d := Decoded{Fields: m, Text: stableText(rec)}
 	if def.RecordsField != "" {
 		for _, name := range strings.Split(def.RecordsField, "|") {
 			if _, wrapped := m[name]; wrapped {
@@ -46,11 +47,11 @@ func decodeJSON(def *logtype.Definition, rec Record) (Decoded, error) {
 			if _, ok := m[def.RequiredField]; !ok {
 				// Not shaped like this log type's records, but an object:
 				// it loads with what can be mapped and says why.
-				return Decoded{Fields: m, Problem: fmt.Sprintf("JSON object without a %q field: not a %s record as AWS delivers it", def.RequiredField, def.Name), Text: stableText(rec)}, nil
+				d.Problem = fmt.Sprintf("JSON object without a %q field: not a %s record as AWS delivers it", def.RequiredField, def.Name)
 			}
 		}
 	}
-	return Decoded{Fields: m, Text: stableText(rec)}, nil
+	return d, nil
 }
 
 // stableText is a JSON record's Text when it can share the record's

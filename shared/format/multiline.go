@@ -28,7 +28,7 @@ func decodeMultiline(def *logtype.Definition, rec Record) (Decoded, error) {
 	if !def.FirstLineRegexp().Match(first) {
 		return Decoded{}, errors.New("lines before the first record (no line matching multiline_firstline starts them)")
 	}
-	return decodeLineRecord(def, rec, raw)
+	return decodeTextRecord(def, rec, raw, decodeLine)
 }
 
 // multilineFramer yields records that span lines: each starts at a line

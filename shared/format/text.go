@@ -15,21 +15,13 @@ var Text = &Format{Name: "text", Frame: newLineFramer, Decode: decodeText}
 func init() { Register(Text) }
 
 func decodeText(def *logtype.Definition, rec Record) (Decoded, error) {
-	return decodeLineRecord(def, rec, unwrapMessage(rec.Raw))
-}
-
-// decodeLineRecord decodes raw, rec's text or the message it wraps, with
-// one string made of it: every value is a substring of it.
-func decodeLineRecord(def *logtype.Definition, rec Record, raw []byte) (Decoded, error) {
-	line := rec.text(raw)
-	fields, err := decodeLine(def, line, rec.Into)
-	return textDecoded(rec, raw, line, fields, err)
+	return decodeTextRecord(def, rec, unwrapMessage(rec.Raw), decodeLine)
 }
 
 // decodeLine decodes a text record with the log type's decoder or pattern.
-func decodeLine(def *logtype.Definition, line string, into map[string]any) (map[string]any, error) {
+func decodeLine(def *logtype.Definition, rec Record, line string) (map[string]any, error) {
 	if d := logtype.LookupDecoder(def.Decoder); d != nil {
-		return d(line, into)
+		return d(line, rec.Into)
 	}
 	re := def.PatternRegexp()
 	m := re.FindStringSubmatchIndex(line)
@@ -37,7 +29,7 @@ func decodeLine(def *logtype.Definition, line string, into map[string]any) (map[
 		return nil, errors.New("line does not match the log type's pattern")
 	}
 	names := re.SubexpNames()
-	out := fields(into, len(names)+docHeadroom)
+	out := fields(rec.Into, len(names)+docHeadroom)
 	vals := NewValues(len(names))
 	for i, name := range names {
 		if name == "" || m[2*i] < 0 {
