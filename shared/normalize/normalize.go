@@ -43,11 +43,11 @@ type Normalizer struct {
 	// (AWSLogs/.../2024/01/15/), else the ingest time.
 	near time.Time
 
-	ingestedText string
 	// boxed are the values every document of the object gets, made
 	// interfaces once rather than per document.
 	boxed struct{ logType, bucket, key, ingested, region, account any }
-	// vals is mapValues' scratch, reused from record to record.
+	// vals is mapValues' scratch, one per mapping, reused from record to
+	// record.
 	vals   []any
 	plan   []mapping
 	static []staticField
@@ -156,7 +156,6 @@ var (
 // all records of the object.
 func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	n := &Normalizer{def: def, src: src, ingested: ingested.UTC()}
-	n.ingestedText = FormatTime(n.ingested)
 	n.format, _ = format.Resolve(def)
 	if def.Transform != "" {
 		n.transform = logtype.LookupTransform(def.Transform)
@@ -168,6 +167,7 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 		n.plan = append(n.plan, mapping{target: t, sources: srcs, list: true})
 	}
 	sort.Slice(n.plan, func(i, j int) bool { return n.plan[i].target < n.plan[j].target })
+	n.vals = make([]any, len(n.plan))
 	for t, v := range def.Static {
 		n.static = append(n.static, staticField{target: t, value: v})
 	}
@@ -197,7 +197,7 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 		n.idxLoc = time.UTC
 	}
 	n.boxed.logType, n.boxed.bucket, n.boxed.key = def.Name, src.Bucket, src.Key
-	n.boxed.ingested, n.boxed.region, n.boxed.account = n.ingestedText, n.region, n.account
+	n.boxed.ingested, n.boxed.region, n.boxed.account = FormatTime(n.ingested), n.region, n.account
 	n.keyTime, n.hasKeyTime = def.Timestamp.KeyTime(src.Key, n.tsLoc)
 	n.near = n.ingested
 	if m := keyDate.FindStringSubmatch(src.Key); m != nil {
@@ -403,13 +403,8 @@ func addErrorMessage(d map[string]any, notes []string) {
 // came in, before any is written (a target may share a prefix with a raw
 // source).
 func (n *Normalizer) mapValues(d map[string]any) []any {
-	vals := n.vals[:0]
-	if cap(vals) < len(n.plan) {
-		vals = make([]any, len(n.plan))
-	}
-	vals = vals[:len(n.plan)]
+	vals := n.vals
 	clear(vals)
-	n.vals = vals
 	for i, p := range n.plan {
 		if p.list {
 			if v := collect(d, p.target, p.sources); len(v) > 0 {
@@ -449,7 +444,7 @@ func (n *Normalizer) writeFields(d map[string]any, message string, ts time.Time,
 		d["@log_group"] = cwl.LogGroup
 		d["@log_stream"] = cwl.LogStream
 		if cwl.Owner != "" {
-			account = any(cwl.Owner)
+			account = cwl.Owner
 		}
 	}
 	n.base[pathModule].SetWith(d, n.boxed.logType, objs)
