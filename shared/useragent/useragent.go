@@ -30,11 +30,11 @@ const DefaultCacheSize = 20000
 // of regexes. It is safe for concurrent use.
 type Parser struct {
 	uap *uaparser.Parser
-	// compile, when set, builds uap on the first agent parsed (Default):
-	// a container whose logs carry no user agent (VPC flows) never pays
-	// for the regexes.
-	compile sync.Once
-	lazy    bool
+	// compileOnce, for a lazy parser (Default), builds uap on the first
+	// agent parsed: a container whose logs carry no user agent (VPC
+	// flows) never pays for the regexes.
+	compileOnce sync.Once
+	lazy        bool
 	// cache maps a raw agent (as Enrich reads it, trimmed) to what Enrich
 	// writes for it. It only holds strings: a hit shares nothing mutable.
 	cache *lru.Cache[entry]
@@ -82,10 +82,10 @@ func Default() *Parser {
 // compile them is a build defect.
 func (p *Parser) matcher() *uaparser.Parser {
 	if p.lazy {
-		p.compile.Do(func() {
-			uap, err := uaparser.NewFromBytes(uaparser.DefinitionYaml)
+		p.compileOnce.Do(func() {
+			uap, err := compile()
 			if err != nil {
-				panic(fmt.Sprintf("useragent: embedded uap-core regexes: %v", err))
+				panic(err)
 			}
 			p.uap = uap
 		})
@@ -97,11 +97,20 @@ func (p *Parser) matcher() *uaparser.Parser {
 // to cacheSize distinct agents (< 1: none). Prefer Default: compiling the
 // regexes costs a fraction of a second.
 func New(cacheSize int) (*Parser, error) {
+	uap, err := compile()
+	if err != nil {
+		return nil, err
+	}
+	return &Parser{uap: uap, cache: lru.New[entry](cacheSize)}, nil
+}
+
+// compile builds uap from the embedded uap-core regexes.
+func compile() (*uaparser.Parser, error) {
 	uap, err := uaparser.NewFromBytes(uaparser.DefinitionYaml)
 	if err != nil {
 		return nil, fmt.Errorf("useragent: embedded uap-core regexes: %w", err)
 	}
-	return &Parser{uap: uap, cache: lru.New[entry](cacheSize)}, nil
+	return uap, nil
 }
 
 // CacheStats reports the use of the parser's cache.
