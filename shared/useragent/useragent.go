@@ -3,12 +3,9 @@
 package useragent
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
-
-	"github.com/ua-parser/uap-go/uaparser"
 
 	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/lru"
@@ -29,12 +26,12 @@ const DefaultCacheSize = 20000
 // cache: logs repeat the same few agents, and a uap lookup runs hundreds
 // of regexes. It is safe for concurrent use.
 type Parser struct {
-	uap *uaparser.Parser
-	// compileOnce, for a lazy parser (Default), builds uap on the first
-	// agent parsed: a container whose logs carry no user agent (VPC
-	// flows) never pays for the regexes.
-	compileOnce sync.Once
-	lazy        bool
+	rules *rules
+	// loadOnce, for a lazy parser (Default), reads the regexes on the
+	// first agent parsed: a container whose logs carry no user agent (VPC
+	// flows) never pays for them.
+	loadOnce sync.Once
+	lazy     bool
 	// cache maps a raw agent (as Enrich reads it, trimmed) to what Enrich
 	// writes for it. It only holds strings: a hit shares nothing mutable.
 	cache *lru.Cache[entry]
@@ -67,9 +64,9 @@ var (
 )
 
 // Default returns the process-wide parser, with a cache of
-// DefaultCacheSize agents. Its regexes are compiled on the first agent it
-// parses, not here: that takes ~0.1 s, which a cold start (or a CLI run)
-// whose logs have no user agent does not need to pay.
+// DefaultCacheSize agents. Its regexes are read on the first agent it
+// parses, not here, so a cold start (or a CLI run) whose logs have no
+// user agent does not pay for reading them.
 func Default() *Parser {
 	sharedOnce.Do(func() {
 		shared = &Parser{lazy: true, cache: lru.New[entry](DefaultCacheSize)}
@@ -77,40 +74,29 @@ func Default() *Parser {
 	return shared
 }
 
-// matcher returns the uap parser, compiling the embedded regexes first
-// for a lazy parser. They are part of the binary and tested: failing to
-// compile them is a build defect.
-func (p *Parser) matcher() *uaparser.Parser {
+// matcher returns the regexes, read first for a lazy parser. They are
+// part of the binary and tested: failing to read them is a build defect.
+func (p *Parser) matcher() *rules {
 	if p.lazy {
-		p.compileOnce.Do(func() {
-			uap, err := compile()
+		p.loadOnce.Do(func() {
+			r, err := loadRules()
 			if err != nil {
 				panic(err)
 			}
-			p.uap = uap
+			p.rules = r
 		})
 	}
-	return p.uap
+	return p.rules
 }
 
 // New builds a parser with the embedded uap-core regexes that caches up
-// to cacheSize distinct agents (< 1: none). Prefer Default: compiling the
-// regexes costs a fraction of a second.
+// to cacheSize distinct agents (< 1: none).
 func New(cacheSize int) (*Parser, error) {
-	uap, err := compile()
+	r, err := loadRules()
 	if err != nil {
 		return nil, err
 	}
-	return &Parser{uap: uap, cache: lru.New[entry](cacheSize)}, nil
-}
-
-// compile builds uap from the embedded uap-core regexes.
-func compile() (*uaparser.Parser, error) {
-	uap, err := uaparser.NewFromBytes(uaparser.DefinitionYaml)
-	if err != nil {
-		return nil, fmt.Errorf("useragent: embedded uap-core regexes: %w", err)
-	}
-	return uap, nil
+	return &Parser{rules: r, cache: lru.New[entry](cacheSize)}, nil
 }
 
 // CacheStats reports the use of the parser's cache.
@@ -150,7 +136,7 @@ func (p *Parser) lookup(raw string) entry {
 // parse runs uap on s, without the cache.
 func (p *Parser) parse(s string) Parsed {
 	var r Parsed
-	c := p.matcher().Parse(s)
+	c := p.matcher().parse(s)
 	if c.UserAgent != nil {
 		r.Name = c.UserAgent.Family
 		r.Version = fullVersion(s, joinVersion(c.UserAgent.Major, c.UserAgent.Minor, c.UserAgent.Patch))

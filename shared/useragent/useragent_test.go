@@ -329,7 +329,7 @@ func FuzzEnrichMatchesReference(f *testing.F) {
 func TestLazyParserCompilesOnFirstAgent(t *testing.T) {
 	lazy := &Parser{lazy: true, cache: lru.New[entry](16)}
 	lazy.Enrich(map[string]any{"source": map[string]any{"ip": "192.0.2.1"}}, "user_agent")
-	if lazy.uap != nil {
+	if lazy.rules != nil {
 		t.Fatal("regexes compiled for a document without a user agent")
 	}
 	eager, err := New(16)
@@ -338,7 +338,7 @@ func TestLazyParserCompilesOnFirstAgent(t *testing.T) {
 	}
 	const agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 	got, want := lazy.Parse(agent), eager.Parse(agent)
-	if lazy.uap == nil || got != want || got.Name != "Chrome" {
+	if lazy.rules == nil || got != want || got.Name != "Chrome" {
 		t.Errorf("lazy parser gave %+v, eager %+v", got, want)
 	}
 	if !Default().lazy {
