@@ -1,10 +1,15 @@
 // Package heap sets the Go collector's budget for the loader's processes.
 //
-// The loader allocates many short-lived maps per record; at the default
-// GOGC=100 the collector runs so often that marking and write barriers take
-// a sixth of the CPU. A higher GOGC with a memory limit trades idle memory
-// for CPU and still bounds the heap: when the heap nears the limit the
-// collector runs as often as it has to.
+// The loader allocates short-lived values per record over a small live
+// heap (~20 MB for one worker: its encoded batch and the framed records in
+// flight). A collection costs what is live, so the collector's share of
+// the CPU depends on GOGC, not on the object's size; the heap peaks near
+// (1 + GOGC/100) times what is live. At GOGC=200 the collector's share
+// was within the noise of GOGC=400 (one core, siem load: CloudTrail 100 MB
+// 2.10 against 2.21 CPU-s, VPC 1M 9.52 against 9.55, ALB 500k 8.12 against
+// 7.82), at two thirds of the peak RSS (CloudTrail 86 against 131 MB,
+// VPC 60 against 89, ALB 86 against 133). The memory limit still bounds
+// the heap: near it the collector runs as often as it has to.
 package heap
 
 import (
@@ -14,7 +19,7 @@ import (
 )
 
 // Percent is the GOGC the loader runs at unless GOGC is set.
-const Percent = 400
+const Percent = 200
 
 // Budget applies Percent and a soft memory limit of limit bytes, leaving
 // any GOGC or GOMEMLIMIT the operator set in the environment alone. It
