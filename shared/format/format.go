@@ -14,13 +14,14 @@ package format
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"unsafe"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/siemloader/siem/shared/logtype"
 )

@@ -1,11 +1,12 @@
 package normalize
 
 import (
-	"compress/flate"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/format"
