@@ -2,11 +2,12 @@ package normalize
 
 import (
 	"encoding/json"
-	"github.com/siemloader/siem/shared/doc"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/siemloader/siem/shared/doc"
 	"github.com/siemloader/siem/shared/format"
 	"github.com/siemloader/siem/shared/logtype"
 )
@@ -243,3 +244,33 @@ func TestAccountAndRegionFromKey(t *testing.T) {
 
 // fieldsOf is the decode result of a record that decoded to fields only.
 func fieldsOf(m map[string]any) format.Decoded { return format.Decoded{Fields: m} }
+
+// FormatTime remembers whole seconds; what it returns must be what the
+// formatter writes, for seconds sharing a slot, before 1970, past 9999,
+// with a fraction below a microsecond, and from concurrent callers.
+func TestFormatTimeRemembersSeconds(t *testing.T) {
+	base := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC).Unix()
+	times := []time.Time{time.Unix(-1, 0), time.Unix(-86400*365*3000, 0), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(base, 999)}
+	for i := int64(0); i < 3000; i += 7 {
+		times = append(times, time.Unix(base+i, 0), time.Unix(base+i+int64(len(seconds)), 0), time.Unix(base+i, 1500))
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := 0; round < 3; round++ {
+				for _, tm := range times {
+					if got, want := FormatTime(tm), formatTime(tm); got != want {
+						t.Errorf("%v: %s, want %s", tm, got, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := FormatTime(time.Unix(base, 0)); got != "2024-01-15T10:00:00Z" {
+		t.Errorf("got %s", got)
+	}
+}

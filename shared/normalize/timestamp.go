@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -131,6 +132,32 @@ func parseOne(s, format string, loc *time.Location) (time.Time, bool) {
 // FormatTime writes t the way @timestamp is stored: RFC 3339 in UTC with
 // the fraction only when non-zero (microsecond precision).
 func FormatTime(t time.Time) string {
+	if t.Nanosecond() >= 1000 {
+		return formatTime(t)
+	}
+	// A whole second (to the microsecond): most likely one written
+	// before, since a log's records share their seconds (VPC flows'
+	// start and end, CloudTrail's eventTime).
+	sec := t.Unix()
+	slot := &seconds[uint64(sec)%uint64(len(seconds))]
+	if e := slot.Load(); e != nil && e.sec == sec {
+		return e.text
+	}
+	text := formatTime(t)
+	slot.Store(&secondText{sec: sec, text: text})
+	return text
+}
+
+// seconds holds the text of recent whole seconds, one per slot (a later
+// second in the same slot replaces it); safe for concurrent use.
+var seconds [1024]atomic.Pointer[secondText]
+
+type secondText struct {
+	sec  int64
+	text string
+}
+
+func formatTime(t time.Time) string {
 	t = t.UTC()
 	y, mo, d := t.Date()
 	if y < 0 || y > 9999 {
