@@ -2,14 +2,20 @@
 //
 // The loader allocates short-lived values per record over a small live
 // heap (~20 MB for one worker: its encoded batch and the framed records in
-// flight). A collection costs what is live, so the collector's share of
-// the CPU depends on GOGC, not on the object's size; the heap peaks near
-// (1 + GOGC/100) times what is live. At GOGC=200 the collector's share
-// was within the noise of GOGC=400 (one core, siem load: CloudTrail 100 MB
-// 2.10 against 2.21 CPU-s, VPC 1M 9.52 against 9.55, ALB 500k 8.12 against
-// 7.82), at two thirds of the peak RSS (CloudTrail 86 against 131 MB,
-// VPC 60 against 89, ALB 86 against 133). The memory limit still bounds
-// the heap: near it the collector runs as often as it has to.
+// flight, mostly pointer-free bytes the collector does not scan). The
+// heap peaks near (1 + GOGC/100) times what is live, and the collector's
+// share of the CPU is small at any GOGC from 100 to 400. GOGC=400 was
+// chosen when workers kept staged documents alive; measured again (one
+// core, siem load --workers 1, CPU-s, GOGC 400 / 200 / 100):
+//   - CloudTrail 100 MB: 2.21 / 2.10-2.18 / 2.14-2.15 s; peak RSS 131 / 86 / 63 MB
+//   - CloudTrail 1 GB:   22.6-24.9 s at 200 and 24.1-24.7 at 100; RSS 90 / 66 MB
+//   - VPC 1M lines:      9.55 / 9.52-10.29 / 10.34 s; RSS 89 / 60 / 44 MB
+//   - ALB 500k lines:    7.82 / 7.84-8.12 / 7.97-8.06 s; RSS 133 / 86 / 62 MB
+//
+// So the loader runs at GOGC=100, where peak RSS is flat with object size
+// (CloudTrail 10 MB 56 MB, 100 MB 63 MB, 1 GB 66 MB) and a Lambda function
+// needs the least memory. The memory limit still bounds the heap: near it
+// the collector runs as often as it has to.
 package heap
 
 import (
@@ -19,7 +25,7 @@ import (
 )
 
 // Percent is the GOGC the loader runs at unless GOGC is set.
-const Percent = 200
+const Percent = 100
 
 // Budget applies Percent and a soft memory limit of limit bytes, leaving
 // any GOGC or GOMEMLIMIT the operator set in the environment alone. It

@@ -16,7 +16,8 @@ func TestLambdaLimit(t *testing.T) {
 }
 
 func TestBudgetHonoursTheEnvironment(t *testing.T) {
-	prevPct := debug.SetGCPercent(100)
+	// Start from a GOGC that is neither Percent nor the environment's.
+	prevPct := debug.SetGCPercent(Percent + 37)
 	prevLim := debug.SetMemoryLimit(-1)
 	defer func() { debug.SetGCPercent(prevPct); debug.SetMemoryLimit(prevLim) }()
 
@@ -29,14 +30,14 @@ func TestBudgetHonoursTheEnvironment(t *testing.T) {
 		t.Errorf("GOGC = %d, want %d", got, Percent)
 	}
 
-	debug.SetGCPercent(100)
+	debug.SetGCPercent(Percent + 37)
 	debug.SetMemoryLimit(1 << 40)
 	t.Setenv("GOGC", "50")
 	t.Setenv("GOMEMLIMIT", "1TiB")
 	if got := Budget(300 << 20); got != 1<<40 {
 		t.Errorf("limit = %d, want the environment's %d", got, int64(1<<40))
 	}
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Errorf("GOGC = %d, want it left at 100", got)
+	if got := debug.SetGCPercent(100); got != Percent+37 {
+		t.Errorf("GOGC = %d, want it left at %d", got, Percent+37)
 	}
 }
