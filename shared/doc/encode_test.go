@@ -42,8 +42,9 @@ func TestAppendJSONNumbersAndStrings(t *testing.T) {
 	}
 }
 
-// appendString checks eight bytes at a time; every byte value at every
-// position of a word must still be escaped as encoding/json escapes it.
+// Every byte value at every position (across the first two eight-byte
+// words, where a word-at-a-time escaper would go wrong) is escaped as
+// encoding/json escapes it.
 func TestAppendStringEveryByteEveryPosition(t *testing.T) {
 	for b := 0; b < 256; b++ {
 		for pos := 0; pos < 17; pos++ {
