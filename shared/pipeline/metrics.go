@@ -98,9 +98,14 @@ func MetricLines(function string, action Action, out []byte, now time.Time) []em
 		f.counts.Add(*c.Counts)
 		f.stats.add(c.Stats)
 		if c.Chunk.wholeSource() {
-			// A whole object loaded inline; fail_chunk counts its
-			// dead-lettered object here too, as it always has.
-			f.loaded++
+			// A whole object in one chunk: loaded, or, when its load
+			// failed and fail_chunk dead-lettered it, failed (as
+			// fail_batch counts its objects).
+			if action == ActionFailChunk {
+				f.failed++
+			} else {
+				f.loaded++
+			}
 		}
 	case ActionSplit:
 		var sp SplitOutput

@@ -200,7 +200,7 @@ func TestMetricsPerAction(t *testing.T) {
 		{"split, skipped folder", pipeline.FunctionSplit, map[string]any{"bucket": logBucket, "key": "AWSLogs/123456789012/CloudTrail/"},
 			map[string]figures{"unknown": {"RecordsIn": 0, "Indexed": 0, "DeadLettered": 0, "Skipped": 0, "ObjectsSkipped": 1}}},
 		{"fail_chunk, inline", pipeline.FunctionSplit, map[string]any{"action": pipeline.ActionFailChunk, "chunk": inline, "error": failure},
-			map[string]figures{"vpcflowlogs": {"RecordsIn": 3, "Indexed": 0, "DeadLettered": 3, "Skipped": 0, "ObjectsLoaded": 1}}},
+			map[string]figures{"vpcflowlogs": {"RecordsIn": 3, "Indexed": 0, "DeadLettered": 3, "Skipped": 0, "ObjectsFailed": 1}}},
 		{"fail_chunk, staged chunk", pipeline.FunctionSplit, map[string]any{"action": pipeline.ActionFailChunk, "chunk": chunks[1], "error": failure},
 			map[string]figures{"vpcflowlogs": {"RecordsIn": 4, "Indexed": 0, "DeadLettered": 4, "Skipped": 0}}},
 		{"fail_batch", pipeline.FunctionSplit, map[string]any{"action": pipeline.ActionFailBatch, "objects": []any{obj, map[string]any{"bucket": logBucket, "key": "random/file.txt"}}, "error": failure},
