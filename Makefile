@@ -26,7 +26,7 @@ fn_NotificationsFunction := notifications
 fn_BackfillFunction := backfill
 fn_IndexMetricsFunction := indexmetrics
 
-.PHONY: all build test test-opensearch fuzz fuzz-long lint demo bench clean deps node_modules
+.PHONY: all build test test-opensearch race fuzz fuzz-long lint demo bench clean deps node_modules
 
 all: build
 
@@ -55,7 +55,16 @@ test: deps build
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 ./...
+	$(MAKE) race
 	$(MAKE) fuzz
+
+## race: the race detector over the packages whose code runs on several
+## goroutines at once (LoadObject's workers, the runner, the shared caches,
+## the lazily compiled user-agent regexes), ~40 s.
+RACE_PKGS := ./shared/pipeline/ ./shared/runner/ ./shared/lru/ ./shared/normalize/
+race:
+	CGO_ENABLED=1 $(GO) test -count=1 -race $(RACE_PKGS)
+	CGO_ENABLED=1 $(GO) test -count=1 -race -run 'Concurrent|Lazy' ./shared/useragent/
 
 ## fuzz: every parser briefly ($(FUZZTIME) each); fuzz-long for longer.
 ## Each run starts from the seeds in testdata only (a fresh fuzz cache): a

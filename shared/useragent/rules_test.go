@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"os"
 	"regexp"
+	"sync"
 	"testing"
 
 	"github.com/ua-parser/uap-go/uaparser"
@@ -180,4 +181,39 @@ func BenchmarkParseUncached(b *testing.B) {
 			ref.Parse(lines[i%len(lines)])
 		}
 	})
+}
+
+// Goroutines that meet agents first at once compile regexes at once: each
+// regex is compiled once (its gate's Once) and every answer is the one a
+// lone parser gives. Run under -race by make test.
+func TestRulesConcurrentFirstUse(t *testing.T) {
+	lines := uapAgents(t, 60)
+	alone, err := loadRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]uaparser.Client, len(lines))
+	for i, l := range lines {
+		want[i] = *alone.parse(l)
+	}
+	shared, err := loadRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for n := range lines {
+				i := (n + g*len(lines)/4) % len(lines)
+				got := shared.parse(lines[i])
+				if *got.UserAgent != *want[i].UserAgent || *got.Os != *want[i].Os || *got.Device != *want[i].Device {
+					t.Errorf("%q: got %+v %+v %+v", lines[i], *got.UserAgent, *got.Os, *got.Device)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
 }
