@@ -104,12 +104,12 @@ func (g *gate) init(flags, expr string) error {
 
 // open reports whether the regex may match an agent whose lower-cased
 // form is lower (gated false: the agent is not ASCII, try every regex),
-// and compiles it through set the first time it may.
-func (g *gate) open(lower string, gated bool, set func(*regexp.Regexp)) bool {
+// and compiles it into *reg the first time it may.
+func (g *gate) open(lower string, gated bool, reg **regexp.Regexp) bool {
 	if gated && g.lits != nil && !containsAny(lower, g.lits) {
 		return false
 	}
-	g.once.Do(func() { set(regexp.MustCompile(g.expr)) })
+	g.once.Do(func() { *reg = regexp.MustCompile(g.expr) })
 	return true
 }
 
@@ -201,35 +201,26 @@ func lowerASCII(s string) (string, bool) {
 func (r *rules) parse(line string) *uaparser.Client {
 	lower, gated := lowerASCII(line)
 	c := &uaparser.Client{UserAgent: new(uaparser.UserAgent), Os: new(uaparser.Os), Device: new(uaparser.Device)}
-	for i, p := range r.defs.UA {
-		if r.ua[i].open(lower, gated, func(re *regexp.Regexp) { p.Reg = re }) {
-			if p.Match(line, c.UserAgent); c.UserAgent.Family != "" {
-				break
-			}
-		}
-	}
-	if c.UserAgent.Family == "" {
-		c.UserAgent.Family = "Other"
-	}
-	for i, p := range r.defs.OS {
-		if r.os[i].open(lower, gated, func(re *regexp.Regexp) { p.Reg = re }) {
-			if p.Match(line, c.Os); c.Os.Family != "" {
-				break
-			}
-		}
-	}
-	if c.Os.Family == "" {
-		c.Os.Family = "Other"
-	}
-	for i, p := range r.defs.Device {
-		if r.device[i].open(lower, gated, func(re *regexp.Regexp) { p.Reg = re }) {
-			if p.Match(line, c.Device); c.Device.Family != "" {
-				break
-			}
-		}
-	}
-	if c.Device.Family == "" {
-		c.Device.Family = "Other"
-	}
+	ua, os, dev := r.defs.UA, r.defs.OS, r.defs.Device
+	first(r.ua, lower, gated, &c.UserAgent.Family,
+		func(i int) **regexp.Regexp { return &ua[i].Reg }, func(i int) { ua[i].Match(line, c.UserAgent) })
+	first(r.os, lower, gated, &c.Os.Family,
+		func(i int) **regexp.Regexp { return &os[i].Reg }, func(i int) { os[i].Match(line, c.Os) })
+	first(r.device, lower, gated, &c.Device.Family,
+		func(i int) **regexp.Regexp { return &dev[i].Reg }, func(i int) { dev[i].Match(line, c.Device) })
 	return c
+}
+
+// first runs a list's regexes in order, those whose gate opens, until one
+// sets family (uap-go's loop: the first match wins), and sets "Other"
+// when none does. reg gives the i-th entry's regex, match runs it.
+func first(gates []gate, lower string, gated bool, family *string, reg func(int) **regexp.Regexp, match func(int)) {
+	for i := range gates {
+		if gates[i].open(lower, gated, reg(i)) {
+			if match(i); *family != "" {
+				return
+			}
+		}
+	}
+	*family = "Other"
 }
