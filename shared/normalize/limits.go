@@ -26,11 +26,13 @@ const (
 // document unindexable and says what it did (for error.message). One walk
 // prunes, checks strings and depth and counts fields; the rare oversized
 // document gets a second pass. It gives what doc.Prune followed by a
-// separate limits walk gave (TestPruneAndLimitMatchesTwoPasses).
-func pruneAndLimit(d map[string]any) []string {
-	var st limitState
+// separate limits walk gave (TestPruneAndLimitMatchesTwoPasses). path is
+// scratch for the walk's key stack (the caller's, reused from document to
+// document); the grown scratch comes back.
+func pruneAndLimit(d map[string]any, path []string) (notes, scratch []string) {
+	st := limitState{path: path[:0]}
 	n := st.object(d, 1, true)
-	var notes []string
+	scratch = st.path
 	if len(st.deep) > 0 {
 		sort.Strings(st.deep)
 		notes = append(notes, fmt.Sprintf("nested deeper than %d levels, kept as JSON text: %s", MaxDepth, strings.Join(st.deep, ", ")))
@@ -42,7 +44,7 @@ func pruneAndLimit(d map[string]any) []string {
 	if n > MaxFields {
 		notes = append(notes, capFields(d, countFields(d))...)
 	}
-	return notes
+	return notes, scratch
 }
 
 // limitState walks a document; path is the current key stack, joined

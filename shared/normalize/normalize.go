@@ -68,6 +68,11 @@ type Normalizer struct {
 
 	base [nBase]doc.Path
 
+	// lastIndex is the index name of the last record (index).
+	lastIndex indexName
+	// limitPath is pruneAndLimit's key stack, reused.
+	limitPath []string
+
 	// transform is the definition's Go transform, looked up once.
 	transform logtype.Transform
 	// format is the definition's format, resolved once (New); nil when
@@ -324,7 +329,9 @@ func (n *Normalizer) normalize(raw []byte, dec format.Decoded, objs *doc.Objects
 		tag(d, TagInvalidUTF8) // after prefix: tags is ECS's, at the top
 	}
 	idx := n.index(tr.Index, ts)
-	addErrorMessage(d, pruneAndLimit(d))
+	var notes []string
+	notes, n.limitPath = pruneAndLimit(d, n.limitPath)
+	addErrorMessage(d, notes)
 	return Output{Index: idx, ID: id, Doc: d, Def: def}, nil
 }
 
@@ -601,10 +608,10 @@ func (n *Normalizer) timestamp(d map[string]any) (time.Time, error) {
 // joinedTime reads a timestamp key; "date+time" joins two fields with
 // "T" (logs that write date and time in separate columns).
 func joinedTime(d map[string]any, key string) (any, bool) {
-	parts := strings.Split(key, "+")
-	if len(parts) == 1 {
+	if !strings.Contains(key, "+") {
 		return doc.Get(d, key)
 	}
+	parts := strings.Split(key, "+")
 	var vals []string
 	for _, p := range parts {
 		s := doc.GetString(d, p)
@@ -682,7 +689,24 @@ func (n *Normalizer) index(override string, ts time.Time) string {
 	if spec.Time == "event.ingested" {
 		t = n.ingested
 	}
-	return name + RotationSuffix(spec.Rotation, t.In(n.idxLoc))
+	t = t.In(n.idxLoc)
+	y, yd := t.Year(), t.YearDay()
+	// The records of an object mostly fall on one day: the name is made
+	// once per day and name, not per record.
+	if c := &n.lastIndex; c.text != "" && c.year == y && c.yearDay == yd && c.override == override {
+		return c.text
+	}
+	text := name + RotationSuffix(spec.Rotation, t)
+	n.lastIndex = indexName{override: override, year: y, yearDay: yd, text: text}
+	return text
+}
+
+// indexName is the index name last made, for a day of the index's time
+// zone and the transform's override.
+type indexName struct {
+	override      string
+	year, yearDay int
+	text          string
 }
 
 // RotationSuffix is the date suffix of an index for a rotation.

@@ -274,3 +274,34 @@ func TestFormatTimeRemembersSeconds(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// index remembers the last name it made: records that change day (in the
+// index's time zone), rotation period or override still get their own.
+func TestIndexNameRemembered(t *testing.T) {
+	base := time.Date(2024, 12, 31, 14, 30, 0, 0, time.UTC)
+	for _, rot := range []string{"daily", "weekly", "monthly", "yearly"} {
+		for _, tz := range []string{"", "+09:00"} {
+			def := &logtype.Definition{Name: "i", KeyPattern: "x", Format: "json", Index: logtype.IndexSpec{Name: "log-i", Rotation: rot, TZ: tz}}
+			n := New(def, Source{}, base)
+			loc := n.idxLoc
+			var times []time.Time
+			for _, h := range []int{0, 1, 10, 10, 40, 24 * 7, 24 * 7, 24 * 40, 0} {
+				times = append(times, base.Add(time.Duration(h)*time.Hour))
+			}
+			// The same day of the year in the next year.
+			times = append(times, time.Date(2025, 3, 1, 3, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
+			for i, ts := range times {
+				for _, override := range []string{"", "log-other", ""} {
+					name := def.Index.Name
+					if override != "" {
+						name = override
+					}
+					want := name + RotationSuffix(rot, ts.In(loc))
+					if got := n.index(override, ts); got != want {
+						t.Errorf("%s %q record %d %v override %q: %s, want %s", rot, tz, i, ts, override, got, want)
+					}
+				}
+			}
+		}
+	}
+}
