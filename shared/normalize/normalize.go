@@ -385,7 +385,7 @@ func (n *Normalizer) transformed(d map[string]any, ts time.Time, problems []stri
 	if v := tr.Time; v != nil {
 		if t, err := ParseTime(v, []string{"epoch", "iso8601"}, time.UTC); err == nil {
 			ts = t
-			d["@timestamp"] = FormatTime(ts)
+			d["@timestamp"] = TimeValue(ts)
 		} else {
 			problems = append(problems, fmt.Sprintf("transform %s: event time: %v", name, err))
 		}
@@ -442,7 +442,7 @@ func (n *Normalizer) writeFields(d map[string]any, message string, ts time.Time,
 	_, rawRegion := doc.Get(d, "cloud.region")
 
 	d["@message"] = message
-	d["@timestamp"] = FormatTime(ts)
+	d["@timestamp"] = TimeValue(ts)
 	d["@log_type"] = n.boxed.logType
 	d["@log_s3bucket"] = n.boxed.bucket
 	d["@log_s3key"] = n.boxed.key

@@ -245,9 +245,10 @@ func TestAccountAndRegionFromKey(t *testing.T) {
 // fieldsOf is the decode result of a record that decoded to fields only.
 func fieldsOf(m map[string]any) format.Decoded { return format.Decoded{Fields: m} }
 
-// FormatTime remembers whole seconds; what it returns must be what the
-// formatter writes, for seconds sharing a slot, before 1970, past 9999,
-// with a fraction below a microsecond, and from concurrent callers.
+// FormatTime and TimeValue remember whole seconds; what they return must
+// be what the formatter writes, for seconds sharing a slot, before 1970,
+// past 9999, with a fraction below a microsecond, and from concurrent
+// callers.
 func TestFormatTimeRemembersSeconds(t *testing.T) {
 	base := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC).Unix()
 	times := []time.Time{time.Unix(-1, 0), time.Unix(-86400*365*3000, 0), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(base, 999)}
@@ -261,8 +262,13 @@ func TestFormatTimeRemembersSeconds(t *testing.T) {
 			defer wg.Done()
 			for round := 0; round < 3; round++ {
 				for _, tm := range times {
-					if got, want := FormatTime(tm), formatTime(tm); got != want {
+					want := formatTime(tm)
+					if got := FormatTime(tm); got != want {
 						t.Errorf("%v: %s, want %s", tm, got, want)
+						return
+					}
+					if got, ok := TimeValue(tm).(string); !ok || got != want {
+						t.Errorf("%v: value %v, want %s", tm, TimeValue(tm), want)
 						return
 					}
 				}

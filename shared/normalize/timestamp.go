@@ -135,17 +135,32 @@ func FormatTime(t time.Time) string {
 	if t.Nanosecond() >= 1000 {
 		return formatTime(t)
 	}
-	// A whole second (to the microsecond): most likely one written
-	// before, since a log's records share their seconds (VPC flows'
-	// start and end, CloudTrail's eventTime).
+	return second(t).text
+}
+
+// TimeValue is FormatTime(t) as a document value. A whole second's comes
+// boxed once, so documents share it (a boxed string is immutable) rather
+// than each boxing its own copy.
+func TimeValue(t time.Time) any {
+	if t.Nanosecond() >= 1000 {
+		return formatTime(t)
+	}
+	return second(t).boxed
+}
+
+// second is the text of t's whole second (to the microsecond): most likely
+// one written before, since a log's records share their seconds (VPC
+// flows' start and end, CloudTrail's eventTime).
+func second(t time.Time) *secondText {
 	sec := t.Unix()
 	slot := &seconds[uint64(sec)%uint64(len(seconds))]
 	if e := slot.Load(); e != nil && e.sec == sec {
-		return e.text
+		return e
 	}
 	text := formatTime(t)
-	slot.Store(&secondText{sec: sec, text: text})
-	return text
+	e := &secondText{sec: sec, text: text, boxed: text}
+	slot.Store(e)
+	return e
 }
 
 // seconds holds the text of recent whole seconds, one per slot (a later
@@ -153,8 +168,9 @@ func FormatTime(t time.Time) string {
 var seconds [1024]atomic.Pointer[secondText]
 
 type secondText struct {
-	sec  int64
-	text string
+	sec   int64
+	text  string
+	boxed any // text
 }
 
 func formatTime(t time.Time) string {

@@ -105,7 +105,7 @@ func Transform(d map[string]any, r *logtype.Result) error {
 	case "netflow", "flow":
 		for target, src := range map[string]string{"event.start": "netflow.start", "event.end": "netflow.end"} {
 			if t, err := normalize.ParseTime(get(src), []string{"iso8601"}, time.UTC); err == nil {
-				doc.Set(d, target, normalize.FormatTime(t))
+				doc.Set(d, target, normalize.TimeValue(t))
 			}
 		}
 	case "tls":

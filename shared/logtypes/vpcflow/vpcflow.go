@@ -62,7 +62,7 @@ func Transform(d map[string]any, r *logtype.Result) error {
 	// The capture window of the flow (epoch seconds).
 	for _, f := range [...][2]string{{"start", "event.start"}, {"end", "event.end"}} {
 		if sec, err := strconv.ParseInt(text(d, f[0]), 10, 64); err == nil && sec > 0 {
-			doc.Set(d, f[1], normalize.FormatTime(time.Unix(sec, 0)))
+			doc.Set(d, f[1], normalize.TimeValue(time.Unix(sec, 0)))
 		}
 	}
 	if id, ok := ecs.CommunityID(doc.GetString(d, "srcaddr"), doc.GetString(d, "dstaddr"),
