@@ -72,6 +72,8 @@ type Normalizer struct {
 	lastIndex indexName
 	// limitPath is pruneAndLimit's key stack, reused.
 	limitPath []string
+	// result is the transform's, reused (transformed).
+	result logtype.Result
 
 	// transform is the definition's Go transform, looked up once.
 	transform logtype.Transform
@@ -374,12 +376,15 @@ func (n *Normalizer) rename(d map[string]any) []string {
 // better event time it may give (an OCSF finding's last update: it moves
 // @timestamp and the index date). What goes wrong is added to problems.
 func (n *Normalizer) transformed(d map[string]any, ts time.Time, problems []string) (logtype.Result, time.Time, []string) {
-	var tr logtype.Result
 	if n.transform == nil {
-		return tr, ts, problems
+		return logtype.Result{}, ts, problems
 	}
+	// The result lives in n: a local handed to the transform (a func
+	// value) would escape, an allocation per record.
+	n.result = logtype.Result{}
+	tr := &n.result
 	name := n.def.Transform
-	if err := n.transform(d, &tr); err != nil {
+	if err := n.transform(d, tr); err != nil {
 		problems = append(problems, fmt.Sprintf("transform %s: %v", name, err))
 	}
 	if v := tr.Time; v != nil {
@@ -390,7 +395,7 @@ func (n *Normalizer) transformed(d map[string]any, ts time.Time, problems []stri
 			problems = append(problems, fmt.Sprintf("transform %s: event time: %v", name, err))
 		}
 	}
-	return tr, ts, problems
+	return *tr, ts, problems
 }
 
 // addErrorMessage appends notes to the document's error.message, after

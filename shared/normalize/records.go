@@ -88,6 +88,7 @@ type recordLoop struct {
 	// lent are the objects the last document got: a routed event's are
 	// its log type's normalizer's.
 	lent *doc.Objects
+	out  Output // the record's, reused
 }
 
 // reuse takes the last document's map and objects back once it is done
@@ -123,12 +124,14 @@ func (l *recordLoop) record(rec format.Record) error {
 		return l.sink.Skip(rec.Num, m.Reason())
 	}
 	l.lent = &nn.objects
-	o, err := nn.normalize(rec.Raw, dec, l.lent)
-	if err != nil {
+	// The output lives in l: handed to the enricher by pointer, a local
+	// would escape, an allocation per record.
+	o := &l.out
+	if *o, err = nn.normalize(rec.Raw, dec, l.lent); err != nil {
 		return l.sink.DeadLetter(rec.Num, rec.Raw, err.Error())
 	}
 	if l.enrich != nil {
-		l.enrich.Enrich(&o)
+		l.enrich.Enrich(o)
 	}
 	// Conditions see the final document (enriched on the fused path).
 	if m, ok := nn.rules.Doc(o.Doc, l.count); ok {
@@ -137,7 +140,7 @@ func (l *recordLoop) record(rec format.Record) error {
 	if l.buf, err = l.enc.Append(l.buf[:0], o.Doc); err != nil {
 		return l.sink.DeadLetter(rec.Num, rec.Raw, "cannot serialize document: "+err.Error())
 	}
-	return l.sink.Document(rec, o, l.buf)
+	return l.sink.Document(rec, *o, l.buf)
 }
 
 // decode decodes one record of log type def with the format n resolved
