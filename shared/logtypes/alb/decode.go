@@ -196,6 +196,12 @@ func DecodeLine(line string, into map[string]any) (map[string]any, error) {
 }
 
 func isIP(s string) bool {
+	// Every address starts with a digit (IPv4, and IPv6 such as 2001:db8::)
+	// or holds a colon (any IPv6): a Classic line's load balancer name is
+	// told apart without the error ParseAddr would build for it.
+	if s == "" || (s[0] < '0' || s[0] > '9') && strings.IndexByte(s, ':') < 0 {
+		return false
+	}
 	_, err := netip.ParseAddr(s)
 	return err == nil
 }
