@@ -111,20 +111,20 @@ func toLong(v any) (any, bool) {
 			if ferr != nil || f != math.Trunc(f) || math.IsInf(f, 0) {
 				return nil, false
 			}
-			return int64(f), true
+			return boxLong(int64(f)), true
 		}
-		return n, true
+		return boxLong(n), true
 	case json.Number:
 		return toLong(string(t))
 	case float64:
 		if t != math.Trunc(t) {
 			return nil, false
 		}
-		return int64(t), true
+		return boxLong(int64(t)), true
 	case int:
-		return int64(t), true
+		return boxLong(int64(t)), true
 	case int64:
-		return t, true
+		return boxLong(t), true
 	}
 	return nil, false
 }
