@@ -38,7 +38,7 @@ func decodeJSON(def *logtype.Definition, rec Record) (Decoded, error) {
 	m = unwrapEventBridge(m)
 	d := Decoded{Fields: m, Text: stableText(rec)}
 	if def.RecordsField != "" {
-		for _, name := range strings.Split(def.RecordsField, "|") {
+		for name := range strings.SplitSeq(def.RecordsField, "|") {
 			if _, wrapped := m[name]; wrapped {
 				return Decoded{}, fmt.Errorf("field %q is not a list of records", name)
 			}
