@@ -563,9 +563,9 @@ func collect(d map[string]any, target string, sources []string) []any {
 			}
 		}
 		if out == nil {
-			// Room for a value per source (up to 4) at once (related.ip's source
-			// and destination): growing from one cost an allocation
-			// per value.
+			// Room for a value per source, up to four (related.ip's
+			// source and destination): growing from one cost an
+			// allocation per value.
 			out = make([]any, 0, min(max(2, len(sources)), 4))
 		}
 		out = append(out, cv)
