@@ -28,16 +28,24 @@ func SetHTTPOutcome(d map[string]any) {
 // SetTLSVersion writes tls.version_protocol and tls.version from the way
 // AWS logs write the protocol: "TLSv1.2", "TLSV1.3" or "tlsv12".
 func SetTLSVersion(d map[string]any, proto string) {
-	v, ok := strings.CutPrefix(strings.ToLower(proto), "tlsv")
-	if !ok || v == "" {
+	if len(proto) <= 4 || !strings.EqualFold(proto[:4], "tlsv") {
 		return
 	}
+	v := strings.ToLower(proto[4:])
 	if !strings.Contains(v, ".") && len(v) == 2 {
 		v = v[:1] + "." + v[1:]
 	}
 	doc.Set(d, "tls.version_protocol", "tls")
+	if b, ok := tlsVersions[v]; ok {
+		doc.Set(d, "tls.version", b)
+		return
+	}
 	doc.Set(d, "tls.version", v)
 }
+
+// tlsVersions are the versions logs name, boxed once: most HTTPS records
+// carry one, and each would box its own copy.
+var tlsVersions = map[string]any{"1.0": "1.0", "1.1": "1.1", "1.2": "1.2", "1.3": "1.3"}
 
 // ShortenUserName turns an ARN in user.name into the name it ends with
 // (arn:aws:sts::1:assumed-role/Admin/alice -> alice).
