@@ -45,8 +45,9 @@ type typeFigures struct {
 //
 //   - load_batch and fail_batch: each object's counts and figures, and
 //     whether it was loaded, failed or skipped;
-//   - load_chunk and fail_chunk: the chunk's counts and figures, and a
-//     loaded object when the chunk is a whole object (Chunk.wholeSource);
+//   - load_chunk and fail_chunk: the chunk's counts and figures, and,
+//     when the chunk is a whole object (Chunk.wholeSource), a loaded
+//     object (load_chunk) or a failed one (fail_chunk);
 //   - split: only a skipped object (a plan is no news yet);
 //   - summarize: nothing, since it adds up what the chunks published.
 //

@@ -125,15 +125,15 @@ func (s *Steps) Split(ctx context.Context, in SplitInput) (SplitOutput, error) {
 	}
 	whole := &Chunk{Source: out.Source, LogType: def.Name, Data: out.Source}
 	if size <= s.cfg.InlineMaxBytes {
-		// Small enough for one parse invocation: parse reads the object
-		// itself and nothing is read here.
+		// Small enough for one load invocation: the load step reads the
+		// object itself and nothing is read here.
 		return oneChunk(out, whole), nil
 	}
 	return s.splitBig(ctx, out, def, whole, size)
 }
 
-// oneChunk is the output for an object parse reads in one piece from its
-// source (whole).
+// oneChunk is the output for an object the load step reads in one piece
+// from its source (whole).
 func oneChunk(out SplitOutput, whole *Chunk) SplitOutput {
 	out.ChunkCount, out.Chunk = 1, whole
 	return out
@@ -162,8 +162,8 @@ func (s *Steps) splitBig(ctx context.Context, out SplitOutput, def *logtype.Defi
 		return SplitOutput{}, fmt.Errorf("s3://%s/%s: %w", src.Bucket, src.Key, err)
 	}
 	if isParquet {
-		// A Parquet file gzipped whole cannot be range-read: parse reads
-		// it in one piece.
+		// A Parquet file gzipped whole cannot be range-read: the load
+		// step reads it in one piece.
 		return oneChunk(out, whole), nil
 	}
 	chunks, err := s.stageChunks(ctx, src, def, format.NewFramer(def, plain), per)
@@ -171,7 +171,7 @@ func (s *Steps) splitBig(ctx context.Context, out SplitOutput, def *logtype.Defi
 		return SplitOutput{}, err
 	}
 	if chunks == nil {
-		// Everything fits in one chunk: parse the original object.
+		// Everything fits in one chunk: load the original object.
 		return oneChunk(out, whole), nil
 	}
 	return s.withManifest(ctx, out, chunks)
@@ -179,7 +179,7 @@ func (s *Steps) splitBig(ctx context.Context, out SplitOutput, def *logtype.Defi
 
 // stageChunks frames the records and writes them to staging, per records
 // to a chunk. It returns nil when they all fit in one chunk: that chunk is
-// not written, as parse reads the original object instead.
+// not written, as the load step reads the original object instead.
 func (s *Steps) stageChunks(ctx context.Context, src ObjectRef, def *logtype.Definition, fr format.Framer, per int) ([]Chunk, error) {
 	st := &chunkStager{s: s, src: src, logType: def.Name, w: newChunkWriter()}
 	for {
@@ -247,7 +247,7 @@ func wholeObject(magic []byte) bool {
 
 // splitParquet plans chunks of whole row groups of about per rows each.
 // A file that cannot be opened is not an error here: it becomes one chunk,
-// and parse dead-letters it with the reason.
+// and the load step dead-letters it with the reason.
 func (s *Steps) splitParquet(ctx context.Context, out SplitOutput, whole *Chunk, size int64, per int) (SplitOutput, error) {
 	src := whole.Source
 	ra, err := blob.NewReaderAt(ctx, s.cfg.Store, src.Bucket, src.Key, size)
