@@ -398,6 +398,12 @@ func ParseOffset(s string) (*time.Location, error) {
 // instead of making one (the normalizer reuses it from record to record).
 type Decoder func(line string, into map[string]any) (map[string]any, error)
 
+// BytesDecoder is the Decoder of a decoder that reads the record's bytes
+// and makes its own map (into is left unused).
+func BytesDecoder(decode func(raw []byte) (map[string]any, error)) Decoder {
+	return func(line string, _ map[string]any) (map[string]any, error) { return decode([]byte(line)) }
+}
+
 // Transform adjusts a normalised document after ECS mapping (the reference's
 // sf_<type> scripts). What it decides about the document besides its
 // fields (its id, index or event time) it writes to r, never to working

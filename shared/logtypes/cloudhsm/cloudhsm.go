@@ -20,7 +20,7 @@ import (
 var definition []byte
 
 func init() {
-	logtype.Register(logtype.Package{YAML: definition, Transform: Transform, Decoder: func(line string, _ map[string]any) (map[string]any, error) { return Decode([]byte(line)) }})
+	logtype.Register(logtype.Package{YAML: definition, Transform: Transform, Decoder: logtype.BytesDecoder(Decode)})
 }
 
 var (

@@ -43,7 +43,7 @@ func init() {
 		}
 	}
 	for _, def := range [][]byte{windowsDefinition, directoryDefinition, fsxDefinition} {
-		logtype.Register(logtype.Package{YAML: def, Transform: Transform, Decoder: func(line string, _ map[string]any) (map[string]any, error) { return Decode([]byte(line)) }})
+		logtype.Register(logtype.Package{YAML: def, Transform: Transform, Decoder: logtype.BytesDecoder(Decode)})
 	}
 }
 
