@@ -9,6 +9,8 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/siemloader/siem/shared/swar"
 )
 
 // Decode parses one JSON value into the types documents hold: objects as
@@ -353,6 +355,18 @@ func (d *decoder) str() ([]byte, error) {
 	// Fast path: no escapes, no control characters.
 	ascii := true
 	for d.i < len(d.b) {
+		if d.i+8 <= len(d.b) {
+			w := swar.Word(d.b, d.i)
+			m := stringEnds(w)
+			if m == 0 {
+				ascii = ascii && w&swar.Highs == 0
+				d.i += 8
+				continue
+			}
+			k := swar.First(m)
+			ascii = ascii && w&swar.Highs&(1<<(8*k)-1) == 0
+			d.i += k
+		}
 		c := d.b[d.i]
 		if c == '"' {
 			s := d.b[start:d.i]

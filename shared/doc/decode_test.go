@@ -52,3 +52,30 @@ func TestDecodeInternedKinds(t *testing.T) {
 		}
 	}
 }
+
+// Every byte value at every position of a string's first two eight-byte
+// words (where the word-at-a-time scan stops or goes on) decodes with
+// the verdict and value encoding/json gives; so does a multi-byte rune
+// cut by the closing quote at each position.
+func TestDecodeStringEveryByteEveryPosition(t *testing.T) {
+	check := func(s []byte) {
+		t.Helper()
+		in := append(append([]byte{'"'}, s...), '"')
+		want, werr := stdDecode(in)
+		got, gerr := Decode(in)
+		if (werr == nil) != (gerr == nil) || (werr == nil && got != want) {
+			t.Fatalf("%q: got %q (%v), want %q (%v)", in, got, gerr, want, werr)
+		}
+	}
+	for b := 0; b < 256; b++ {
+		for pos := 0; pos < 17; pos++ {
+			s := []byte("abcdefghijklmnopqrstuvwxyz")
+			s[pos] = byte(b)
+			check(s)
+		}
+	}
+	for n := 0; n < 17; n++ {
+		check(append(bytes.Repeat([]byte("a"), n), "é"[:1]...))
+		check(append(bytes.Repeat([]byte("a"), n), "é\\n"...))
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/siemloader/siem/shared/swar"
 )
 
 // AppendJSON appends the JSON encoding of a document value to dst. It
@@ -208,6 +210,14 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			m := unsafeBytes(swar.Word(s, i))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += swar.First(m)
+		}
 		if b := s[i]; b < utf8.RuneSelf {
 			if safe[b] {
 				i++

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/siemloader/siem/shared/swar"
 )
 
 // jsonFramer frames JSON objects without decoding them: it scans the
@@ -561,6 +563,17 @@ func skipValue(b []byte, i int) (int, error) {
 
 func skipString(b []byte, i int) (int, error) {
 	for j := i + 1; j < len(b); j++ {
+		for j+8 <= len(b) {
+			m := swar.Equal(swar.Word(b, j), '"') | swar.Equal(swar.Word(b, j), '\\')
+			if m != 0 {
+				j += swar.First(m)
+				break
+			}
+			j += 8
+		}
+		if j == len(b) {
+			break
+		}
 		switch b[j] {
 		case '\\':
 			j++

@@ -327,3 +327,36 @@ func FuzzJSONFramer(f *testing.F) {
 		}
 	})
 }
+
+// skipStringBytewise is skipString one byte at a time, as it was before
+// it scanned words.
+func skipStringBytewise(b []byte, i int) (int, error) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		}
+	}
+	return len(b), errors.New("unterminated string")
+}
+
+// A quote, an escape or an escaped quote at every position of the first
+// two words, with the string ending there or going on, is skipped to the
+// same end as one byte at a time.
+func TestSkipStringEveryPosition(t *testing.T) {
+	for _, put := range []string{`"`, `\`, `\"`, `\\`, `\\"`} {
+		for pos := 1; pos < 18; pos++ {
+			for _, tail := range []string{"", `"`, `x"`, `0123456789abcdef"`} {
+				b := []byte(`"abcdefghijklmnopqrstuvwxyz`)
+				b = append(append(b[:pos:pos], put...), tail...)
+				want, werr := skipStringBytewise(b, 0)
+				got, gerr := skipString(b, 0)
+				if got != want || (werr == nil) != (gerr == nil) {
+					t.Fatalf("%q: got %d (%v), want %d (%v)", b, got, gerr, want, werr)
+				}
+			}
+		}
+	}
+}
