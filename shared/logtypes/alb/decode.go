@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/siemloader/siem/shared/format"
+	"github.com/siemloader/siem/shared/swar"
 )
 
 // Values of the log_kind field.
@@ -246,6 +247,13 @@ func tokenize(s string, dst []tok) ([]tok, error) {
 		}
 		if s[i] != '"' {
 			j := i
+			for j+8 <= n {
+				if m := swar.Equal(swar.Word(s, j), ' '); m != 0 {
+					j += swar.First(m)
+					break
+				}
+				j += 8
+			}
 			for j < n && s[j] != ' ' {
 				j++
 			}
@@ -259,6 +267,15 @@ func tokenize(s string, dst []tok) ([]tok, error) {
 		escaped := false
 		closed := false
 		for i < n {
+			if i+8 <= n {
+				w := swar.Word(s, i)
+				m := swar.Equal(w, '"') | swar.Equal(w, '\\')
+				if m == 0 {
+					i += 8
+					continue
+				}
+				i += swar.First(m)
+			}
 			c := s[i]
 			if c == '"' {
 				closed = true
