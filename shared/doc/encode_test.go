@@ -42,17 +42,25 @@ func TestAppendJSONNumbersAndStrings(t *testing.T) {
 	}
 }
 
-// Every byte value at every position (across the first two eight-byte
-// words, where a word-at-a-time escaper would go wrong) is escaped as
-// encoding/json escapes it.
+// Every byte value at every position of strings of every length up to
+// three words (through whole words and the bytes after the last, where a
+// word-at-a-time escaper would go wrong), alone or after an escaped
+// byte, is escaped as encoding/json escapes it.
 func TestAppendStringEveryByteEveryPosition(t *testing.T) {
-	for b := 0; b < 256; b++ {
-		for pos := 0; pos < 17; pos++ {
-			s := []byte("abcdefghijklmnopqrstuvwxyz")
-			s[pos] = byte(b)
-			want, _ := json.Marshal(string(s))
-			if got := appendString(nil, string(s)); string(got) != string(want) {
-				t.Fatalf("byte %#x at %d: got %s, want %s", b, pos, got, want)
+	for n := 1; n <= 24; n++ {
+		for b := 0; b < 256; b++ {
+			for pos := 0; pos < n; pos++ {
+				for _, before := range []int{-1, 0, 5} {
+					s := []byte("abcdefghijklmnopqrstuvwxyz"[:n])
+					if before >= 0 && before < pos {
+						s[before] = '<'
+					}
+					s[pos] = byte(b)
+					want, _ := json.Marshal(string(s))
+					if got := appendString(nil, string(s)); string(got) != string(want) {
+						t.Fatalf("%q: got %s, want %s", s, got, want)
+					}
+				}
 			}
 		}
 	}

@@ -1,5 +1,7 @@
 package doc
 
+import "unsafe"
+
 // Encoder encodes documents as AppendJSON does, and remembers, by the
 // name an object sits under ("" for the document itself), the sorted
 // union of the members it has met there. Documents of one log type
@@ -22,9 +24,32 @@ type order struct {
 	miss  int      // consecutive objects with a member outside keys
 }
 
-// objKey is a name and its encoding as an object key, `"name":`.
+// objKey is a name and its encoding as an object key, `"name":`, with
+// the last long string met under it and, once that same string (the
+// same bytes: strings are immutable) comes again, its encoding. The
+// values a loader boxes once per object (@log_s3key, cloud.region) or
+// the decoder interns are met again and again, and are copied instead
+// of escaped.
 type objKey struct {
 	name, key string
+	last      string
+	enc       []byte
+	cached    bool
+}
+
+// repeatMin is the shortest string whose encoding an objKey keeps.
+const repeatMin = 16
+
+// appendRepeat appends s's encoding, copied when s is k's last string.
+func (k *objKey) appendRepeat(dst []byte, s string) []byte {
+	if len(s) == len(k.last) && unsafe.StringData(s) == unsafe.StringData(k.last) {
+		if !k.cached {
+			k.enc, k.cached = appendString(k.enc[:0], s), true
+		}
+		return append(dst, k.enc...)
+	}
+	k.last, k.cached = s, false
+	return appendString(dst, s)
 }
 
 // cachedMin is the smallest object whose order is remembered: below it
@@ -79,7 +104,9 @@ func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, err
 		dst = append(dst, '{')
 		n := 0
 		var err error
-		for _, k := range o.keys {
+		keys := o.keys
+		for i := range keys {
+			k := &keys[i]
 			v, found := m[k.name]
 			if !found {
 				continue
@@ -88,7 +115,9 @@ func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, err
 				dst = append(dst, ',')
 			}
 			dst = append(dst, k.key...)
-			if dst, err = e.value(dst, k.name, v); err != nil {
+			if s, ok := v.(string); ok && len(s) >= repeatMin {
+				dst = k.appendRepeat(dst, s)
+			} else if dst, err = e.value(dst, k.name, v); err != nil {
 				return nil, err
 			}
 			if n++; n == len(m) {
@@ -152,7 +181,7 @@ func (e *Encoder) merge(keys, out []objKey, ms []pair) []objKey {
 // the names met most (the first 4096).
 func (e *Encoder) key(name string) objKey {
 	if k, ok := e.keys[name]; ok {
-		return objKey{name, k}
+		return objKey{name: name, key: k}
 	}
 	k := string(append(appendString(nil, name), ':'))
 	if e.keys == nil {
@@ -161,5 +190,5 @@ func (e *Encoder) key(name string) objKey {
 	if len(e.keys) < 4096 {
 		e.keys[name] = k
 	}
-	return objKey{name, k}
+	return objKey{name: name, key: k}
 }

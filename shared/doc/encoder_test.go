@@ -90,3 +90,26 @@ func TestEncoderError(t *testing.T) {
 		t.Fatal("an invalid number was encoded")
 	}
 }
+
+// A long string met again under a name is written from the encoding
+// kept for it, and a new string under the name (of the same length, or
+// the same text in other bytes) is encoded afresh: what AppendJSON
+// writes, document after document.
+func TestEncoderRepeatedStrings(t *testing.T) {
+	key := "AWSLogs/123456789012/elasticloadbalancing/us-east-1/<2024>/x.log.gz"
+	other := "AWSLogs/210987654321/elasticloadbalancing/us-east-1/<2024>/x.log.gz"
+	copied := string([]byte(key))
+	values := []string{key, key, key, other, other, key, copied, copied, "short", "short", key}
+	var e Encoder
+	for i, v := range values {
+		d := map[string]any{"@log_s3key": v, "a": "1", "b": "2", "c": "3", "d": map[string]any{"k": v, "a": "1", "b": "2", "c": "3", "e": v}}
+		got, err := e.Append(nil, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := AppendJSON(nil, d)
+		if string(got) != string(want) {
+			t.Fatalf("document %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
