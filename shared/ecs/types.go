@@ -71,9 +71,15 @@ func Coerce(field string, v any) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		t := strings.TrimSpace(s)
+		a, err := netip.ParseAddr(t)
 		if err != nil {
 			return nil, false
+		}
+		if a.Is4() && len(t) == len(s) {
+			// ParseAddr takes dotted quads only without leading zeros:
+			// their text is already canonical.
+			return v, true
 		}
 		a = a.Unmap()
 		// Most addresses arrive in canonical form: keep the value as it
