@@ -16,7 +16,14 @@ import "unsafe"
 type Encoder struct {
 	orders map[string]*order
 	keys   map[string]string // object keys as encoded, by name
+	docs   int               // documents appended
 }
+
+// forgetEvery is how many documents an Encoder appends between letting
+// go of the strings its keys remember: a string can hold a whole batch
+// of records alive (a loader's arena), and one met once under a rare
+// name would keep its batch for the rest of a large object.
+const forgetEvery = 1024
 
 type order struct {
 	keys  []objKey
@@ -70,7 +77,22 @@ const unionMax = 128
 
 // Append appends the JSON encoding of v to dst.
 func (e *Encoder) Append(dst []byte, v any) ([]byte, error) {
+	if e.docs++; e.docs%forgetEvery == 0 {
+		e.forget()
+	}
 	return e.value(dst, "", v)
+}
+
+// forget drops the strings the keys remember (not the buffers).
+func (e *Encoder) forget() {
+	for _, o := range e.orders {
+		for _, ks := range [2][]objKey{o.keys, o.spare} {
+			ks = ks[:cap(ks)] // merge leaves copies past the length
+			for i := range ks {
+				ks[i].last, ks[i].cached = "", false
+			}
+		}
+	}
 }
 
 func (e *Encoder) value(dst []byte, name string, v any) ([]byte, error) {

@@ -113,3 +113,41 @@ func TestEncoderRepeatedStrings(t *testing.T) {
 		}
 	}
 }
+
+// Every forgetEvery documents the Encoder lets go of the strings it
+// remembers, so a string met once does not keep its bytes alive for
+// the rest of a large object.
+func TestEncoderForgetsStrings(t *testing.T) {
+	var e Encoder
+	held := func() (n int) {
+		for _, o := range e.orders {
+			for _, ks := range [2][]objKey{o.keys, o.spare} {
+				for _, k := range ks[:cap(ks)] {
+					if k.last != "" {
+						n++
+					}
+				}
+			}
+		}
+		return n
+	}
+	long := "a string long enough to be remembered"
+	for i := 1; i < forgetEvery; i++ {
+		d := map[string]any{"a": "1", "b": "2", "c": "3", "d": "4", "e": "5"}
+		if i == 5 || i == 10 { // met, then walked: remembered
+			d["rare"] = long
+		}
+		if _, err := e.Append(nil, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held() == 0 {
+		t.Fatal("no string remembered: the test no longer tests forgetting")
+	}
+	if _, err := e.Append(nil, map[string]any{"a": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := held(); n != 0 {
+		t.Fatalf("%d strings still held after %d documents", n, forgetEvery)
+	}
+}
