@@ -29,13 +29,14 @@ type Source struct {
 
 // Normalizer normalizes the records of one object of one log type.
 type Normalizer struct {
-	def      *logtype.Definition
-	src      Source
-	ingested time.Time
-	account  string
-	region   string
-	tsLoc    *time.Location
-	idxLoc   *time.Location
+	def       *logtype.Definition
+	textPaths []textPath // def.JSONToText
+	src       Source
+	ingested  time.Time
+	account   string
+	region    string
+	tsLoc     *time.Location
+	idxLoc    *time.Location
 	// keyTime is the time timestamp.from_key found in the S3 key.
 	keyTime    time.Time
 	hasKeyTime bool
@@ -180,6 +181,7 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 	}
 	sort.Slice(n.static, func(i, j int) bool { return n.static[i].target < n.static[j].target })
 	n.compilePaths()
+	n.textPaths = compileTextPaths(def.JSONToText)
 	n.ecsRoots = map[string]bool{"event": true, "ecs": true, "cloud": true, "error": true, "related": true}
 	for _, p := range n.plan {
 		root, _, _ := strings.Cut(p.target, ".")
@@ -305,8 +307,8 @@ func (n *Normalizer) normalize(raw []byte, dec format.Decoded, objs *doc.Objects
 	n.writeFields(d, message(raw, dec), ts, cwl, vals, objs)
 
 	tr, ts, problems := n.transformed(d, ts, problems)
-	for _, p := range def.JSONToText {
-		toText(d, p)
+	for _, tp := range n.textPaths {
+		tp.toText(d, 0)
 	}
 	addErrorMessage(d, problems)
 
@@ -737,16 +739,35 @@ func RotationSuffix(rotation string, t time.Time) string {
 	}
 }
 
-// toText rewrites the value at a dotted path as text, descending into
-// lists on the way.
-func toText(m map[string]any, path string) {
-	head, rest, more := strings.Cut(path, ".")
+// textPath is a json_to_text path split at its dots once (New), with
+// rests[i] the path from parts[i] on, joined again.
+type textPath struct {
+	parts, rests []string
+}
+
+func compileTextPaths(paths []string) []textPath {
+	out := make([]textPath, len(paths))
+	for i, p := range paths {
+		parts := strings.Split(p, ".")
+		rests := make([]string, len(parts))
+		for j := range parts {
+			rests[j] = strings.Join(parts[j:], ".")
+		}
+		out[i] = textPath{parts, rests}
+	}
+	return out
+}
+
+// toText rewrites the value at the path from parts[i] on as text,
+// descending into lists on the way.
+func (tp textPath) toText(m map[string]any, i int) {
+	head, more := tp.parts[i], i+1 < len(tp.parts)
 	v, ok := m[head]
 	if !ok {
 		if more {
 			// A literal key holding dots ("a.b") before descending.
-			if lit, ok := m[path]; ok {
-				m[path] = textOf(lit)
+			if lit, ok := m[tp.rests[i]]; ok {
+				m[tp.rests[i]] = textOf(lit)
 			}
 		}
 		return
@@ -755,18 +776,18 @@ func toText(m map[string]any, path string) {
 		m[head] = textOf(v)
 		return
 	}
-	var each func(v any)
-	each = func(v any) {
-		switch t := v.(type) {
-		case map[string]any:
-			toText(t, rest)
-		case []any:
-			for _, e := range t {
-				each(e)
-			}
+	tp.each(v, i+1)
+}
+
+func (tp textPath) each(v any, i int) {
+	switch t := v.(type) {
+	case map[string]any:
+		tp.toText(t, i)
+	case []any:
+		for _, e := range t {
+			tp.each(e, i)
 		}
 	}
-	each(v)
 }
 
 func textOf(v any) any {

@@ -185,7 +185,7 @@ func TestFireLensMessageAndID(t *testing.T) {
 
 func TestJSONToText(t *testing.T) {
 	def := &logtype.Definition{Name: "j", KeyPattern: "x", Format: "json", Index: logtype.IndexSpec{Name: "log-j"},
-		JSONToText: []string{"version", "debug.data", "chain.geo.postal", "missing.path", "a.b"}}
+		JSONToText: []string{"version", "debug.data", "chain.geo.postal", "missing.path", "a.b", "inner.c.d"}}
 	if err := def.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -194,12 +194,13 @@ func TestJSONToText(t *testing.T) {
 		"debug":   map[string]any{"data": map[string]any{"risk": "LOW", "n": json.Number("2")}},
 		"chain":   []any{map[string]any{"geo": map[string]any{"postal": json.Number("10001")}}, map[string]any{"geo": map[string]any{"postal": "SW1A"}}},
 		"a.b":     true,
+		"inner":   map[string]any{"c.d": json.Number("3")}, // a literal dotted key below the top
 	}
 	o, err := New(def, Source{Bucket: "b", Key: "k"}, time.Now()).Normalize([]byte("{}"), fieldsOf(d))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Doc["version"] != "1" || o.Doc["debug"].(map[string]any)["data"] != `{"n":2,"risk":"LOW"}` || o.Doc["a.b"] != "true" {
+	if o.Doc["version"] != "1" || o.Doc["debug"].(map[string]any)["data"] != `{"n":2,"risk":"LOW"}` || o.Doc["a.b"] != "true" || o.Doc["inner"].(map[string]any)["c.d"] != "3" {
 		t.Errorf("%v", o.Doc)
 	}
 	chain := o.Doc["chain"].([]any)
