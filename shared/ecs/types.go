@@ -61,7 +61,13 @@ func KindOf(field string) Kind {
 // cannot be represented (e.g. "-" for a port, "abc" for an address); the raw
 // field stays in the document, so nothing is lost.
 func Coerce(field string, v any) (any, bool) {
-	switch KindOf(field) {
+	return CoerceAs(KindOf(field), v)
+}
+
+// CoerceAs is Coerce for a field of kind k: a caller that coerces the
+// same fields record after record looks their kinds up once.
+func CoerceAs(k Kind, v any) (any, bool) {
+	switch k {
 	case Long:
 		return toLong(v)
 	case Float:

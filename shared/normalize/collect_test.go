@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"sort"
 	"testing"
+
+	"github.com/siemloader/siem/shared/ecs"
 )
 
 // collect gives the distinct non-empty values of its sources, sorted,
@@ -21,7 +23,7 @@ func TestCollectDistinctSorted(t *testing.T) {
 		}
 		sort.Slice(want, func(i, j int) bool { return want[i].(string) < want[j].(string) })
 		d := map[string]any{"a": list, "b": "192.0.2.0", "c": map[string]any{"ip": "192.0.2.1"}}
-		got := collect(d, "related.ip", []string{"a", "b", "c.ip", "missing"})
+		got := collect(d, ecs.KindOf("related.ip"), []string{"a", "b", "c.ip", "missing"})
 		if n < 2 {
 			// b and c.ip add what the list lacks.
 			want = []any{"192.0.2.0", "192.0.2.1"}

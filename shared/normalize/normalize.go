@@ -143,6 +143,7 @@ func (n *Normalizer) Def() *logtype.Definition { return n.def }
 // order (the definition's maps are unordered).
 type mapping struct {
 	target  string
+	kind    ecs.Kind // the target's
 	path    doc.Path
 	sources []string
 	list    bool
@@ -169,10 +170,10 @@ func New(def *logtype.Definition, src Source, ingested time.Time) *Normalizer {
 		n.transform = logtype.LookupTransform(def.Transform)
 	}
 	for t, srcs := range def.ECS {
-		n.plan = append(n.plan, mapping{target: t, sources: srcs})
+		n.plan = append(n.plan, mapping{target: t, kind: ecs.KindOf(t), sources: srcs})
 	}
 	for t, srcs := range def.ECSLists {
-		n.plan = append(n.plan, mapping{target: t, sources: srcs, list: true})
+		n.plan = append(n.plan, mapping{target: t, kind: ecs.KindOf(t), sources: srcs, list: true})
 	}
 	sort.Slice(n.plan, func(i, j int) bool { return n.plan[i].target < n.plan[j].target })
 	n.vals = make([]any, len(n.plan))
@@ -421,7 +422,7 @@ func (n *Normalizer) mapValues(d map[string]any) []any {
 	clear(vals)
 	for i, p := range n.plan {
 		if p.list {
-			if v := collect(d, p.target, p.sources); len(v) > 0 {
+			if v := collect(d, p.kind, p.sources); len(v) > 0 {
 				vals[i] = v
 			}
 			continue
@@ -431,7 +432,7 @@ func (n *Normalizer) mapValues(d map[string]any) []any {
 			if !ok || !doc.Present(v) {
 				continue
 			}
-			if cv, ok := ecs.Coerce(p.target, v); ok {
+			if cv, ok := ecs.CoerceAs(p.kind, v); ok {
 				vals[i] = cv
 				break
 			}
@@ -531,13 +532,13 @@ func (n *Normalizer) prefix(d map[string]any, original []string) {
 // collect gathers a list target's values (related.ip, related.user)
 // from its sources: coerced, non-empty, distinct and sorted. The values
 // are kept as the interfaces Coerce gave, not boxed again.
-func collect(d map[string]any, target string, sources []string) []any {
+func collect(d map[string]any, kind ecs.Kind, sources []string) []any {
 	var out []any
 	// A few values are told apart by a scan; a set is made only for a
 	// long list (a record's hundreds of resource ARNs).
 	var seen map[string]bool
 	add := func(v any) {
-		cv, ok := ecs.Coerce(target, v)
+		cv, ok := ecs.CoerceAs(kind, v)
 		if !ok {
 			return
 		}
