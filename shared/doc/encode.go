@@ -69,10 +69,14 @@ func appendObject(dst []byte, m map[string]any, e *Encoder) ([]byte, error) {
 		return append(dst, "{}"...), nil
 	}
 	// Members are gathered with their values so the sorted walk
-	// needs no map lookups.
-	var small [48]pair
-	ms := sortedMembers(m, small[:0])
-	return writeMembers(dst, ms, e)
+	// needs no map lookups, on the stack in an array sized for m: the
+	// array is zeroed on every call, and most objects are small.
+	if len(m) <= 8 {
+		var small [8]pair
+		return writeMembers(dst, sortedMembers(m, small[:0]), e)
+	}
+	var big [48]pair
+	return writeMembers(dst, sortedMembers(m, big[:0]), e)
 }
 
 func writeMembers(dst []byte, ms []pair, e *Encoder) ([]byte, error) {
