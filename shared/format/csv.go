@@ -98,11 +98,17 @@ func decodeCSVFields(def *logtype.Definition, rec Record, line string) (map[stri
 	if header != "" {
 		names = headerNames(header, delim)
 	}
-	// Split on the stack, then one exact-size copy on the heap: the boxed
-	// values point into it.
-	var buf [64]string
-	split := splitFields(line, delim, buf[:0])
-	vals := append(make([]string, 0, len(split)), split...)
+	// The fields go into one slice on the heap, which the boxed values
+	// point into: sized by the header when there is one, else split on
+	// the stack first and copied at the size found.
+	var vals []string
+	if len(names) > 0 {
+		vals = splitFields(line, delim, make([]string, 0, len(names)))
+	} else {
+		var buf [64]string
+		split := splitFields(line, delim, buf[:0])
+		vals = append(make([]string, 0, len(split)), split...)
+	}
 	if header == "" {
 		for _, h := range def.DefaultHeaders {
 			if n := headerNames(h, def.Delimiter); len(n) == len(vals) {
