@@ -31,6 +31,7 @@ type Source struct {
 type Normalizer struct {
 	def       *logtype.Definition
 	textPaths []textPath // def.JSONToText
+	addrs     addrs      // the record's coerced addresses
 	src       Source
 	ingested  time.Time
 	account   string
@@ -420,9 +421,10 @@ func addErrorMessage(d map[string]any, notes []string) {
 func (n *Normalizer) mapValues(d map[string]any) []any {
 	vals := n.vals
 	clear(vals)
+	n.addrs.reset()
 	for i, p := range n.plan {
 		if p.list {
-			if v := collect(d, p.kind, p.sources); len(v) > 0 {
+			if v := collect(d, p.kind, p.sources, &n.addrs); len(v) > 0 {
 				vals[i] = v
 			}
 			continue
@@ -432,13 +434,53 @@ func (n *Normalizer) mapValues(d map[string]any) []any {
 			if !ok || !doc.Present(v) {
 				continue
 			}
-			if cv, ok := ecs.CoerceAs(p.kind, v); ok {
+			if cv, ok := n.addrs.coerce(p.kind, v); ok {
 				vals[i] = cv
 				break
 			}
 		}
 	}
 	return vals
+}
+
+// addrs remembers the addresses one record's mapping coerced, by the
+// text they came as: source.ip's and destination.ip's come again in
+// related.ip, and parsing an address is most of coercing it.
+type addrs struct {
+	n    int
+	memo [4]coerced
+}
+
+type coerced struct {
+	s  string
+	v  any
+	ok bool
+}
+
+// reset forgets the last record's (and lets go of their text).
+func (a *addrs) reset() {
+	if a.n > 0 {
+		a.n, a.memo = 0, [4]coerced{}
+	}
+}
+
+// coerce is ecs.CoerceAs, remembering what it made of an address.
+func (a *addrs) coerce(k ecs.Kind, v any) (any, bool) {
+	s, ok := v.(string)
+	if k != ecs.IP || !ok || a == nil {
+		return ecs.CoerceAs(k, v)
+	}
+	for i := 0; i < a.n; i++ {
+		if m := &a.memo[i]; m.s == s {
+			return m.v, m.ok
+		}
+	}
+	cv, ok := ecs.CoerceAs(k, v)
+	if a.n < len(a.memo) {
+		a.memo[a.n] = coerced{s, cv, ok}
+		a.n++
+	}
+	return cv, ok
 }
 
 // writeFields writes the base fields (they win over raw fields of the same
@@ -532,13 +574,13 @@ func (n *Normalizer) prefix(d map[string]any, original []string) {
 // collect gathers a list target's values (related.ip, related.user)
 // from its sources: coerced, non-empty, distinct and sorted. The values
 // are kept as the interfaces Coerce gave, not boxed again.
-func collect(d map[string]any, kind ecs.Kind, sources []string) []any {
+func collect(d map[string]any, kind ecs.Kind, sources []string, a *addrs) []any {
 	var out []any
 	// A few values are told apart by a scan; a set is made only for a
 	// long list (a record's hundreds of resource ARNs).
 	var seen map[string]bool
 	add := func(v any) {
-		cv, ok := ecs.CoerceAs(kind, v)
+		cv, ok := a.coerce(kind, v)
 		if !ok {
 			return
 		}
