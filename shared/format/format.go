@@ -111,12 +111,12 @@ func Decompress(r io.Reader) (io.Reader, error) {
 
 // Gunzip reads gzip content (every member) within the limits in force.
 func Gunzip(r io.Reader) (io.Reader, error) {
-	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReaderSize(r, 64<<10)
-	}
-	in := &countingReader{r: br}
-	zr, err := gzip.NewReader(in)
+	// The decompressor reads a *bufio.Reader byte by byte through its
+	// own inlined loop (a reader of another type costs two calls per
+	// compressed byte), so the compressed bytes are counted beneath it.
+	in := &compressedIn{below: &countingReader{r: r}}
+	in.buf = bufio.NewReaderSize(in.below, 64<<10)
+	zr, err := gzip.NewReader(in.buf)
 	if err != nil {
 		return nil, fmt.Errorf("gzip header: %w", err)
 	}

@@ -148,7 +148,7 @@ func (e *RecordTooLong) Error() string {
 
 // countingReader counts the bytes read through it.
 type countingReader struct {
-	r *bufio.Reader
+	r io.Reader
 	n int64
 }
 
@@ -158,19 +158,20 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *countingReader) ReadByte() (byte, error) {
-	b, err := c.r.ReadByte()
-	if err == nil {
-		c.n++
-	}
-	return b, err
+// compressedIn is the compressed side of a gzip stream: what came up
+// from below, less what buf holds that the decompressor has not taken.
+type compressedIn struct {
+	below *countingReader
+	buf   *bufio.Reader
 }
+
+func (c *compressedIn) n() int64 { return c.below.n - int64(c.buf.Buffered()) }
 
 // limitedReader stops decompressed content at the limits: it returns
 // what is under them, then a sticky *LimitError.
 type limitedReader struct {
 	r   io.Reader
-	in  *countingReader // the compressed side
+	in  *compressedIn
 	out int64
 	l   Limits
 	err error
@@ -184,13 +185,13 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		p = p[:max(room, 0)]
 	}
 	if len(p) == 0 {
-		l.err = &LimitError{Limit: "MaxObjectBytes", Out: l.out, In: l.in.n, Max: float64(l.l.MaxObjectBytes)}
+		l.err = &LimitError{Limit: "MaxObjectBytes", Out: l.out, In: l.in.n(), Max: float64(l.l.MaxObjectBytes)}
 		return 0, l.err
 	}
 	n, err := l.r.Read(p)
 	l.out += int64(n)
-	if l.out >= l.l.RatioFloorBytes && float64(l.out) > l.l.MaxRatio*float64(max(l.in.n, 1)) {
-		l.err = &LimitError{Limit: "MaxRatio", Out: l.out, In: l.in.n, Max: l.l.MaxRatio}
+	if l.out >= l.l.RatioFloorBytes && float64(l.out) > l.l.MaxRatio*float64(max(l.in.n(), 1)) {
+		l.err = &LimitError{Limit: "MaxRatio", Out: l.out, In: l.in.n(), Max: l.l.MaxRatio}
 		if err == nil || err == io.EOF {
 			err = l.err
 		}

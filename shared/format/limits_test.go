@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -220,5 +221,35 @@ func TestLimitsFromEnv(t *testing.T) {
 	t.Setenv(EnvMaxObjectBytes, "lots")
 	if _, err := LimitsFromEnv(DefaultLimits); err == nil || !strings.Contains(err.Error(), EnvMaxObjectBytes) {
 		t.Errorf("bad value: %v", err)
+	}
+}
+
+// The compressed bytes the ratio limit divides by are those the
+// decompressor took: all of a stream read to its end, whether Gunzip
+// is handed a bufio.Reader (Decompress) or not.
+func TestGunzipCountsCompressedBytes(t *testing.T) {
+	withLimits(t, Limits{})
+	in := gzipped(t, strings.NewReader(strings.Repeat("2024-01-01 a line of text that compresses\n", 5000)))
+	for _, wrap := range []func(io.Reader) io.Reader{
+		func(r io.Reader) io.Reader { return r },
+		func(r io.Reader) io.Reader { return bufio.NewReaderSize(r, 64<<10) },
+	} {
+		r, err := Gunzip(wrap(bytes.NewReader(in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lr := r.(*limitedReader)
+		if _, err := lr.Read(make([]byte, 100)); err != nil {
+			t.Fatal(err)
+		}
+		if n := lr.in.n(); n <= 0 || n > int64(len(in)) {
+			t.Errorf("after 100 bytes out: %d compressed bytes counted of %d", n, len(in))
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			t.Fatal(err)
+		}
+		if n := lr.in.n(); n != int64(len(in)) {
+			t.Errorf("at the end: %d compressed bytes counted, want %d", n, len(in))
+		}
 	}
 }
