@@ -98,24 +98,21 @@ func (e *FrameError) Unwrap() error { return e.Err }
 // content is read within the limits in force (CurrentLimits): past
 // MaxObjectBytes or MaxRatio, reads fail with a *LimitError.
 func Decompress(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	magic, err := br.Peek(2)
+	in := newCompressedIn(r)
+	magic, err := in.buf.Peek(2)
 	if err != nil && err != io.EOF {
 		return nil, err
 	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		return Gunzip(br)
+		return gunzip(in)
 	}
-	return br, nil
+	return in.buf, nil
 }
 
 // Gunzip reads gzip content (every member) within the limits in force.
-func Gunzip(r io.Reader) (io.Reader, error) {
-	// The decompressor reads a *bufio.Reader byte by byte through its
-	// own inlined loop (a reader of another type costs two calls per
-	// compressed byte), so the compressed bytes are counted beneath it.
-	in := &compressedIn{below: &countingReader{r: r}}
-	in.buf = bufio.NewReaderSize(in.below, 64<<10)
+func Gunzip(r io.Reader) (io.Reader, error) { return gunzip(newCompressedIn(r)) }
+
+func gunzip(in *compressedIn) (io.Reader, error) {
 	zr, err := gzip.NewReader(in.buf)
 	if err != nil {
 		return nil, fmt.Errorf("gzip header: %w", err)

@@ -564,7 +564,8 @@ func skipValue(b []byte, i int) (int, error) {
 func skipString(b []byte, i int) (int, error) {
 	for j := i + 1; j < len(b); j++ {
 		for j+8 <= len(b) {
-			m := swar.Equal(swar.Word(b, j), '"') | swar.Equal(swar.Word(b, j), '\\')
+			w := swar.Word(b, j)
+			m := swar.Equal(w, '"') | swar.Equal(w, '\\')
 			if m != 0 {
 				j += swar.First(m)
 				break

@@ -160,9 +160,18 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // compressedIn is the compressed side of a gzip stream: what came up
 // from below, less what buf holds that the decompressor has not taken.
+// The decompressor reads a *bufio.Reader byte by byte through its own
+// inlined loop (a reader of another type costs two calls per compressed
+// byte), so the bytes are counted beneath the buffer.
 type compressedIn struct {
 	below *countingReader
 	buf   *bufio.Reader
+}
+
+func newCompressedIn(r io.Reader) *compressedIn {
+	in := &compressedIn{below: &countingReader{r: r}}
+	in.buf = bufio.NewReaderSize(in.below, 64<<10)
+	return in
 }
 
 func (c *compressedIn) n() int64 { return c.below.n - int64(c.buf.Buffered()) }

@@ -225,16 +225,17 @@ func TestLimitsFromEnv(t *testing.T) {
 }
 
 // The compressed bytes the ratio limit divides by are those the
-// decompressor took: all of a stream read to its end, whether Gunzip
-// is handed a bufio.Reader (Decompress) or not.
+// decompressor took: all of a stream read to its end, through Gunzip
+// (handed a bufio.Reader or not) or Decompress.
 func TestGunzipCountsCompressedBytes(t *testing.T) {
 	withLimits(t, Limits{})
 	in := gzipped(t, strings.NewReader(strings.Repeat("2024-01-01 a line of text that compresses\n", 5000)))
-	for _, wrap := range []func(io.Reader) io.Reader{
-		func(r io.Reader) io.Reader { return r },
-		func(r io.Reader) io.Reader { return bufio.NewReaderSize(r, 64<<10) },
+	for _, open := range []func(io.Reader) (io.Reader, error){
+		Gunzip,
+		func(r io.Reader) (io.Reader, error) { return Gunzip(bufio.NewReaderSize(r, 64<<10)) },
+		Decompress,
 	} {
-		r, err := Gunzip(wrap(bytes.NewReader(in)))
+		r, err := open(bytes.NewReader(in))
 		if err != nil {
 			t.Fatal(err)
 		}
