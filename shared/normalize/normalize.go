@@ -467,7 +467,7 @@ func (a *addrs) reset() {
 // coerce is ecs.CoerceAs, remembering what it made of an address.
 func (a *addrs) coerce(k ecs.Kind, v any) (any, bool) {
 	s, ok := v.(string)
-	if k != ecs.IP || !ok || a == nil {
+	if k != ecs.IP || !ok {
 		return ecs.CoerceAs(k, v)
 	}
 	for i := 0; i < a.n; i++ {
