@@ -18,7 +18,17 @@ import (
 func CommunityID(src, dst string, srcPort, dstPort int, proto int) (string, bool) {
 	s, err1 := netip.ParseAddr(src)
 	d, err2 := netip.ParseAddr(dst)
-	if err1 != nil || err2 != nil || proto < 0 || proto > 255 {
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	return CommunityIDAddrs(s, d, srcPort, dstPort, proto)
+}
+
+// CommunityIDAddrs is CommunityID of addresses already parsed, for a
+// caller that needs them for more than the hash (vpcflow's network.type).
+// A zero Addr is not valid, and gives false.
+func CommunityIDAddrs(s, d netip.Addr, srcPort, dstPort int, proto int) (string, bool) {
+	if !s.IsValid() || !d.IsValid() || proto < 0 || proto > 255 {
 		return "", false
 	}
 	s, d = s.Unmap(), d.Unmap()
@@ -42,7 +52,12 @@ func CommunityID(src, dst string, srcPort, dstPort int, proto int) (string, bool
 			oneWay = true
 		}
 	}
-	sb, db := s.AsSlice(), d.AsSlice()
+	// As16 into arrays rather than AsSlice, which allocates both.
+	sa, da := s.As16(), d.As16()
+	sb, db := sa[:], da[:]
+	if s.Is4() {
+		sb, db = sa[12:], da[12:]
+	}
 	// The lower endpoint goes first, so both directions hash alike.
 	if c := bytes.Compare(sb, db); !oneWay && (c > 0 || c == 0 && ports && srcPort > dstPort) {
 		sb, db = db, sb

@@ -1,6 +1,9 @@
 package ecs
 
-import "testing"
+import (
+	"net/netip"
+	"testing"
+)
 
 // Values from Elastic's Network Firewall and VPC flow expected documents
 // and the spec's own examples.
@@ -18,6 +21,12 @@ func TestCommunityID(t *testing.T) {
 		// ICMP as VPC flow logs write it (type and code 0 in the ports).
 		{"203.0.113.12", "172.31.16.139", 0, 0, 1, "1:H//CCQJhRqDUJ9c23S0VrQ+drxU="},
 		{"172.31.16.139", "203.0.113.12", 0, 0, 1, "1:cfQqw/Kh6+4yqhEKgkCw/m3WoJM="},
+		// IPv6, ICMPv6 (neighbor solicitation pairs with advertisement)
+		// and a mapped IPv4 address: pinned from the AsSlice version, so
+		// the 16-byte and 4-byte cuts of As16 stay what the spec hashes.
+		{"2001:db8::1", "2001:db8::2", 443, 51000, 6, "1:2TiKiiiSIuDma9IxOEOpx4wCXWM="},
+		{"fe80::1", "2001:db8::2", 128, 0, 58, "1:t7gNwFVsuoaRGxDXLdq9do4sMcM="},
+		{"::ffff:10.0.0.1", "10.0.0.2", 53, 1234, 17, "1:Fah9NfhVq/PV5hld8BXNF87PWf8="},
 	} {
 		if got, ok := CommunityID(c.src, c.dst, c.sport, c.dport, c.proto); !ok || got != c.want {
 			t.Errorf("%s:%d -> %s:%d/%d = %q, want %q", c.src, c.sport, c.dst, c.dport, c.proto, got, c.want)
@@ -25,6 +34,12 @@ func TestCommunityID(t *testing.T) {
 	}
 	if _, ok := CommunityID("10.0.0.1", "::1", 1, 2, 6); ok {
 		t.Error("mixed families hashed")
+	}
+	if _, ok := CommunityIDAddrs(netip.Addr{}, netip.MustParseAddr("10.0.0.2"), 1, 2, 6); ok {
+		t.Error("zero address hashed")
+	}
+	if _, ok := CommunityID("10.0.0.1", "not an address", 1, 2, 6); ok {
+		t.Error("unparsable address hashed")
 	}
 	req, _ := CommunityID("10.0.0.1", "10.0.0.2", 8, 0, 1)
 	rep, _ := CommunityID("10.0.0.2", "10.0.0.1", 0, 0, 1)

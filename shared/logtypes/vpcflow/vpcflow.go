@@ -49,11 +49,13 @@ func Transform(d map[string]any, r *logtype.Result) error {
 	if t, ok := transports[doc.GetString(d, "protocol")]; ok {
 		doc.Set(d, "network.transport", t)
 	}
+	// Parsed once, for network.type and for the Community ID.
+	src, srcErr := netip.ParseAddr(doc.GetString(d, "srcaddr"))
 	if t := doc.GetString(d, "network.type"); t != "" {
 		doc.Set(d, "network.type", lower(t))
-	} else if a, err := netip.ParseAddr(doc.GetString(d, "srcaddr")); err == nil {
+	} else if srcErr == nil {
 		// Formats without the type field: the address family says it.
-		if a.Unmap().Is4() {
+		if src.Unmap().Is4() {
 			doc.Set(d, "network.type", ipv4)
 		} else {
 			doc.Set(d, "network.type", ipv6)
@@ -65,7 +67,8 @@ func Transform(d map[string]any, r *logtype.Result) error {
 			doc.Set(d, f[1], normalize.TimeValue(time.Unix(sec, 0)))
 		}
 	}
-	if id, ok := ecs.CommunityID(doc.GetString(d, "srcaddr"), doc.GetString(d, "dstaddr"),
+	dst, _ := netip.ParseAddr(doc.GetString(d, "dstaddr")) // the zero Addr on error: no ID
+	if id, ok := ecs.CommunityIDAddrs(src, dst,
 		atoi(text(d, "srcport")), atoi(text(d, "dstport")), atoi(text(d, "protocol"))); ok {
 		doc.Set(d, "network.community_id", id)
 	}
