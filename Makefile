@@ -75,7 +75,7 @@ FUZZ_TARGETS := FuzzDecode:./shared/logtypes/alb FuzzCloudTrail:./shared/logtype
 	FuzzVPCFlow:./shared/logtypes/vpcflow FuzzS3AccessLog:./shared/logtypes/s3accesslog \
 	FuzzCWL:./shared/logtypes/clientvpn FuzzCEF:./shared/logtypes/deepsecurity FuzzSecurityHub:./shared/logtypes/asff FuzzSyslog:./shared/logtypes/linux FuzzApacheAccess:./shared/logtypes/apache FuzzNginxError:./shared/logtypes/nginx FuzzPostgreSQL:./shared/logtypes/rds FuzzCloudHSM:./shared/logtypes/cloudhsm FuzzWinEvtXML:./shared/logtypes/windows \
 	FuzzDecodeMatchesEncodingJSON:./shared/doc FuzzAppendJSONMatchesEncodingJSON:./shared/doc \
-	FuzzJSONFramer:./shared/format FuzzCoerceIP:./shared/ecs
+	FuzzJSONFramer:./shared/format FuzzCoerceIP:./shared/ecs FuzzParseISO:./shared/normalize
 # Parquet inputs cost milliseconds each (a whole file per input): fewer runs.
 FUZZ_SLOW_TARGETS := FuzzParquet:./shared/parquet FuzzParquetRecords:./shared/format
 FUZZTIME_SLOW ?= 5000x

@@ -27,6 +27,35 @@ var isoLayouts = []string{
 	"2006-01-02",
 }
 
+// isoBySep are isoLayouts split by the byte after the date (index 10:
+// 'T', ' ', '\t', other or none), each in isoLayouts' order. Every layout
+// starts with a fixed-width date, so a layout whose separator differs
+// cannot accept s, and skipping it spares a failed parse (and its error)
+// per record for the space-separated types.
+var isoBySep = func() (b [5][]string) {
+	for _, l := range isoLayouts {
+		i := isoSep(l)
+		b[i] = append(b[i], l)
+	}
+	return b
+}()
+
+// isoSep is s's bucket in isoBySep.
+func isoSep(s string) int {
+	if len(s) <= 10 {
+		return 0
+	}
+	switch s[10] {
+	case 'T':
+		return 1
+	case ' ':
+		return 2
+	case '\t':
+		return 3
+	}
+	return 4
+}
+
 var naive = map[string]bool{
 	"2006-01-02T15:04:05.999999999":  true,
 	"2006-01-02 15:04:05.999999999":  true,
@@ -87,7 +116,7 @@ func ParseTimeNear(v any, formats []string, loc *time.Location, near time.Time) 
 func parseOne(s, format string, loc *time.Location) (time.Time, bool) {
 	switch format {
 	case "iso8601":
-		for _, l := range isoLayouts {
+		for _, l := range isoBySep[isoSep(s)] {
 			var t time.Time
 			var err error
 			if naive[l] {
