@@ -279,6 +279,20 @@ func TestJSONFramerReadError(t *testing.T) {
 	}
 }
 
+// validJSONValues reports whether content is a run of JSON values, as
+// encoding/json reads them.
+func validJSONValues(content string) bool {
+	dec := json.NewDecoder(strings.NewReader(content))
+	for {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err == io.EOF {
+			return true
+		} else if err != nil {
+			return false
+		}
+	}
+}
+
 // FuzzJSONFramer: the window size does not change what is framed, and
 // content the whole-content framer framed without error frames the same
 // (a repeated records field streams every list, not the last only).
@@ -309,6 +323,13 @@ func FuzzJSONFramer(f *testing.F) {
 			return
 		}
 		if want.err != nil {
+			// skipValue, which the whole-content framer uses, only
+			// checks what framing needs ("[1\x01}" passes it); the
+			// streamed error is right when encoding/json rejects the
+			// content too.
+			if !validJSONValues(content) {
+				return
+			}
 			t.Fatalf("framed with an error:\n got %s\nwhole %s", want, whole)
 		}
 		if len(want.recs) == len(whole.recs) {
