@@ -113,22 +113,28 @@ func ParseTimeNear(v any, formats []string, loc *time.Location, near time.Time) 
 	return time.Time{}, fmt.Errorf("timestamp %q matches none of the formats %v", s, formats)
 }
 
+// parseLayouts parses s with the first of layouts that accepts it, naive
+// ones in loc.
+func parseLayouts(s string, layouts []string, loc *time.Location) (time.Time, bool) {
+	for _, l := range layouts {
+		var t time.Time
+		var err error
+		if naive[l] {
+			t, err = time.ParseInLocation(l, s, loc)
+		} else {
+			t, err = time.Parse(l, s)
+		}
+		if err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
 func parseOne(s, format string, loc *time.Location) (time.Time, bool) {
 	switch format {
 	case "iso8601":
-		for _, l := range isoBySep[isoSep(s)] {
-			var t time.Time
-			var err error
-			if naive[l] {
-				t, err = time.ParseInLocation(l, s, loc)
-			} else {
-				t, err = time.Parse(l, s)
-			}
-			if err == nil {
-				return t, true
-			}
-		}
-		return time.Time{}, false
+		return parseLayouts(s, isoBySep[isoSep(s)], loc)
 	case "epoch":
 		// "1709528767.123": whole and fractional seconds apart, so the
 		// milliseconds survive (a float64 would give .122999).

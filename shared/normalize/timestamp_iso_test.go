@@ -8,19 +8,7 @@ import (
 // parseISOAll is iso8601 parsing as it was before isoBySep: every
 // layout in order. The separator buckets must give what it gives.
 func parseISOAll(s string, loc *time.Location) (time.Time, bool) {
-	for _, l := range isoLayouts {
-		var t time.Time
-		var err error
-		if naive[l] {
-			t, err = time.ParseInLocation(l, s, loc)
-		} else {
-			t, err = time.Parse(l, s)
-		}
-		if err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
+	return parseLayouts(s, isoLayouts, loc)
 }
 
 // isoSamples are every layout written out from a few instants and zones,
