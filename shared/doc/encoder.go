@@ -29,6 +29,10 @@ type order struct {
 	keys  []objKey
 	spare []objKey // the buffer the next merge writes into
 	miss  int      // consecutive objects with a member outside keys
+	// walking counts the walks of keys under way: an object nested
+	// under the same name as one being walked (CloudTrail's "items" in
+	// "items") must not merge into the buffers that walk reads.
+	walking int
 }
 
 // objKey is a name and its encoding as an object key, `"name":`, with
@@ -127,6 +131,7 @@ func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, err
 		n := 0
 		var err error
 		keys := o.keys
+		o.walking++
 		for i := range keys {
 			k := &keys[i]
 			v, found := m[k.name]
@@ -140,13 +145,16 @@ func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, err
 			if s, ok := v.(string); ok && len(s) >= repeatMin {
 				dst = k.appendRepeat(dst, s)
 			} else if dst, err = e.value(dst, k.name, v); err != nil {
+				o.walking--
 				return nil, err
 			}
 			if n++; n == len(m) {
+				o.walking--
 				o.miss = 0
 				return append(dst, '}'), nil
 			}
 		}
+		o.walking--
 		// A member of m is not in the union.
 		dst = dst[:mark]
 	}
@@ -165,7 +173,7 @@ func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, err
 		// requestParameters) is not worth remembering after a while.
 		o.miss++
 	}
-	if o != nil && o.miss < maxMiss {
+	if o != nil && o.miss < maxMiss && o.walking == 0 {
 		o.keys, o.spare = e.merge(o.keys, o.spare[:0], ms), o.keys
 	}
 	return writeMembers(dst, ms, e)

@@ -151,3 +151,47 @@ func TestEncoderForgetsStrings(t *testing.T) {
 		t.Fatalf("%d strings still held after %d documents", n, forgetEvery)
 	}
 }
+
+// Objects nested under the name of the object being walked (lists of
+// objects under names their parents sit under too, as CloudTrail's
+// "items" in "items") change the union under that name while the walk
+// reads it: the walk must still write every member once. Before the
+// Encoder kept them apart, a document came out
+// with members repeated and others lost (seed 39, its fourth document).
+func TestEncoderNestedSameNames(t *testing.T) {
+	names := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"}
+	for seed := int64(0); seed < 40; seed++ {
+		r := rand.New(rand.NewSource(seed))
+		var gen func(depth int) map[string]any
+		gen = func(depth int) map[string]any {
+			m := map[string]any{}
+			for n := r.Intn(12); n > 0; n-- {
+				k := names[r.Intn(len(names))]
+				switch {
+				case depth < 3 && r.Intn(3) == 0:
+					m[k] = []any{gen(depth + 1), gen(depth + 1)}
+				case depth < 3 && r.Intn(4) == 0:
+					m[k] = gen(depth + 1)
+				default:
+					m[k] = fmt.Sprint(r.Intn(100))
+				}
+			}
+			return m
+		}
+		var e Encoder
+		var buf []byte
+		for i := 0; i < 20; i++ {
+			d := gen(0)
+			want, err := AppendJSON(nil, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if buf, err = e.Append(buf[:0], d); err != nil {
+				t.Fatal(err)
+			}
+			if string(buf) != string(want) {
+				t.Fatalf("seed %d, document %d:\n encoder %.300s...\n    want %.300s...", seed, i, buf, want)
+			}
+		}
+	}
+}
