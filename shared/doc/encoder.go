@@ -63,9 +63,12 @@ func (k *objKey) appendRepeat(dst []byte, s string) []byte {
 	return appendString(dst, s)
 }
 
-// cachedMin is the smallest object whose order is remembered: below it
-// an insertion sort on the stack costs less than the lookups.
-const cachedMin = 5
+// ordersMax bounds the names an Encoder remembers orders under. Every
+// non-empty object takes the walk, one or two members too: looking up
+// its few names costs less than starting an iteration of the map (each
+// start draws a random position) and sorting what it gives. CloudTrail
+// events meet ~175 names, small objects included.
+const ordersMax = 512
 
 // maxMiss is how many objects in a row with unknown members make a
 // name's objects be sorted every time from then on.
@@ -102,10 +105,10 @@ func (e *Encoder) forget() {
 func (e *Encoder) value(dst []byte, name string, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		if len(t) >= cachedMin {
-			return e.object(dst, name, t)
+		if len(t) == 0 {
+			return append(dst, "{}"...), nil
 		}
-		return appendObject(dst, t, e)
+		return e.object(dst, name, t)
 	case []any:
 		return writeList(dst, t, name, e)
 	}
