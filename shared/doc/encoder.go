@@ -167,7 +167,7 @@ func (e *Encoder) object(dst []byte, name string, m map[string]any) ([]byte, err
 		e.orders = map[string]*order{}
 	}
 	if o == nil {
-		if len(e.orders) < 256 {
+		if len(e.orders) < ordersMax {
 			o = &order{}
 			e.orders[name] = o
 		}
