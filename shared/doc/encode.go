@@ -42,7 +42,7 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 		}
 		return appendFloat(dst, t), nil
 	case map[string]any:
-		return appendObject(dst, t, nil)
+		return appendObject(dst, t)
 	case []any:
 		return writeList(dst, t, "", nil)
 	case []string:
@@ -62,9 +62,9 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// appendObject writes m with its members sorted; with e, nested values
-// go through e.
-func appendObject(dst []byte, m map[string]any, e *Encoder) ([]byte, error) {
+// appendObject writes m with its members sorted, as AppendJSON does (an
+// Encoder walks or sorts objects itself).
+func appendObject(dst []byte, m map[string]any) ([]byte, error) {
 	if len(m) == 0 {
 		return append(dst, "{}"...), nil
 	}
@@ -73,10 +73,10 @@ func appendObject(dst []byte, m map[string]any, e *Encoder) ([]byte, error) {
 	// array is zeroed on every call, and most objects are small.
 	if len(m) <= 8 {
 		var small [8]pair
-		return writeMembers(dst, sortedMembers(m, small[:0]), e)
+		return writeMembers(dst, sortedMembers(m, small[:0]), nil)
 	}
 	var big [48]pair
-	return writeMembers(dst, sortedMembers(m, big[:0]), e)
+	return writeMembers(dst, sortedMembers(m, big[:0]), nil)
 }
 
 func writeMembers(dst []byte, ms []pair, e *Encoder) ([]byte, error) {
